@@ -1,0 +1,532 @@
+using PinApi.Contracts;
+
+namespace PinApi;
+
+/// <summary>
+/// The one implementation behind every acquire entry point: argument validation in the order of mainline's
+/// <c>is_valid_gup_args()</c>, the lockless fast walk, the slow walk with faults (<c>__get_user_pages</c>), the VMA
+/// checks of <c>check_vma_flags()</c>, reference grabbing with the pin bias, and FOLL_LONGTERM migration.
+/// </summary>
+internal static class GupEngine
+{
+    internal const GupFlags InternalFlags =
+        GupFlags.Touch | GupFlags.Tried | GupFlags.Remote | GupFlags.Pin | GupFlags.FastOnly | GupFlags.Unlockable | GupFlags.MadvPopulate;
+
+    /// <summary>What <c>gup_fast_fallback()</c> accepts; anything else is WARN + -EINVAL (KERNEL.md §3.3).</summary>
+    internal const GupFlags FastAllowed =
+        GupFlags.Write | GupFlags.Longterm | GupFlags.Force | GupFlags.Pin | GupFlags.Get | GupFlags.FastOnly |
+        GupFlags.Nofault | GupFlags.PciP2pdma | GupFlags.HonorNumaFault;
+
+    private const int MaxMigrationPasses = 16;
+
+    public static long Acquire(AddressSpace mm, ulong start, long nrPages, GupFlags flags, Span<Page> pages, bool hasPages, GupFlags toSet, GupEntry entry, ref bool locked, bool hasLocked)
+    {
+        ArgumentNullException.ThrowIfNull(mm);
+        mm.ThrowIfDisposed();
+        var memory = mm.Memory;
+        memory.ThrowIfDisposed();
+
+        // is_valid_gup_args(), in mainline's order.
+        if ((flags & InternalFlags) != 0)
+        {
+            return -(int)Errno.EINVAL;
+        }
+
+        flags |= toSet;
+        if (hasLocked)
+        {
+            if (!locked)
+            {
+                return -(int)Errno.EINVAL;
+            }
+
+            flags |= GupFlags.Unlockable;
+        }
+
+        if ((flags & (GupFlags.Pin | GupFlags.Get)) == (GupFlags.Pin | GupFlags.Get) ||
+            ((flags & GupFlags.Pin) == 0 && (flags & GupFlags.Longterm) != 0) ||
+            ((flags & (GupFlags.Get | GupFlags.Pin)) != 0 && !hasPages) ||
+            ((flags & GupFlags.Longterm) != 0 && (flags & GupFlags.PciP2pdma) != 0))
+        {
+            return -(int)Errno.EINVAL;
+        }
+
+        // __get_user_pages_locked(): callers of get_* that pass pages get FOLL_GET.
+        if (hasPages && (flags & GupFlags.Pin) == 0)
+        {
+            flags |= GupFlags.Get;
+        }
+
+        var fast = entry is GupEntry.Fast or GupEntry.FastOnly;
+        if (fast && (flags & ~FastAllowed) != 0)
+        {
+            return -(int)Errno.EINVAL;
+        }
+
+        CheckLockContract(mm, entry);
+        if (nrPages < 0 || (hasPages && pages.Length < nrPages))
+        {
+            return -(int)Errno.EINVAL;
+        }
+
+        if (nrPages == 0)
+        {
+            return 0;
+        }
+
+        if (start % PhysicalMemory.PageSize != 0)
+        {
+            return -(int)Errno.EINVAL;
+        }
+
+        if (nrPages > (long)(ulong.MaxValue >> PhysicalMemory.PageShift) || start + ((ulong)nrPages << PhysicalMemory.PageShift) < start)
+        {
+            return fast ? -(int)Errno.EOVERFLOW : -(int)Errno.EINVAL;
+        }
+
+        if (start + ((ulong)nrPages << PhysicalMemory.PageShift) > AddressSpace.TaskSize)
+        {
+            return -(int)Errno.EFAULT;
+        }
+
+        if ((flags & GupFlags.Pin) != 0)
+        {
+            mm.MarkPinned();
+        }
+
+        var callSite = hasPages && memory.PinTracker.Enabled ? PinTracker.CaptureCallSite() : null;
+        var result = fast
+            ? AcquireFast(mm, start, nrPages, flags, pages, entry == GupEntry.FastOnly)
+            : AcquireSlow(mm, start, nrPages, flags, pages, hasPages, entry == GupEntry.Unlocked);
+
+        if (result > 0 && hasPages)
+        {
+            var taken = pages[..(int)result];
+            if ((flags & GupFlags.Pin) != 0)
+            {
+                memory.VmStat.Add(VmStatItem.NrFollPinAcquired, CountPinnable(memory, taken));
+            }
+
+            if (callSite is not null)
+            {
+                memory.PinTracker.RecordAcquire(taken, (flags & GupFlags.Pin) != 0 ? PageRef.Pin : PageRef.Get, callSite);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Takes the references of one grab: +1 for GET; +bias, or +1 and +1 pincount on a large folio, for PIN.</summary>
+    internal static bool TryGrab(PhysicalMemory memory, long pfn, GupFlags flags)
+    {
+        var head = memory.HeadOf(pfn);
+        if ((flags & GupFlags.Pin) == 0)
+        {
+            return memory.TryAddRef(head, 1);
+        }
+
+        if (memory.IsZeroPfn(head))
+        {
+            // "We only pretend to pin a zero page" (KERNEL.md §5.4).
+            return true;
+        }
+
+        if (memory.IsLarge(head))
+        {
+            if (!memory.TryAddRef(head, 1))
+            {
+                return false;
+            }
+
+            Interlocked.Increment(ref memory.PinCountOf(head));
+            return true;
+        }
+
+        return memory.TryAddRef(head, PhysicalMemory.GupPinCountingBias);
+    }
+
+    /// <summary>Undoes <see cref="TryGrab"/> (internal: no accounting, no tracking).</summary>
+    internal static void Ungrab(PhysicalMemory memory, long pfn, GupFlags flags)
+    {
+        var head = memory.HeadOf(pfn);
+        var page = new Page(memory, pfn);
+        if ((flags & GupFlags.Pin) == 0)
+        {
+            memory.PutRef(head, 1, page, "gup undo");
+        }
+        else if (memory.IsZeroPfn(head))
+        {
+            return;
+        }
+        else if (memory.IsLarge(head))
+        {
+            Interlocked.Decrement(ref memory.PinCountOf(head));
+            memory.PutRef(head, 1, page, "gup undo");
+        }
+        else
+        {
+            memory.PutRef(head, PhysicalMemory.GupPinCountingBias, page, "gup undo");
+        }
+    }
+
+    internal static long CountPinnable(PhysicalMemory memory, ReadOnlySpan<Page> pages)
+    {
+        long count = 0;
+        foreach (var page in pages)
+        {
+            if (!page.IsNull && !memory.IsZeroPfn(page.Pfn))
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    private static void CheckLockContract(AddressSpace mm, GupEntry entry)
+    {
+        var held = mm.IsMmapLockHeld;
+        switch (entry)
+        {
+            case GupEntry.Locked or GupEntry.LockedUnlockable when !held:
+                throw new InvalidOperationException("This GUP entry point requires the caller to hold the mmap lock (mmap_assert_locked): take it with MmapReadLock(), or use the *Unlocked or *Fast variant.");
+            case GupEntry.Unlocked or GupEntry.Fast when held:
+                throw new InvalidOperationException("*Unlocked and *Fast GUP take the mmap lock themselves; calling them with it held would deadlock (might_lock_read). Use the locked variant.");
+        }
+    }
+
+    /// <summary>
+    /// <c>gup_fast_fallback()</c>: a lockless walk over present PTEs; each grab is confirmed by re-reading the PTE.
+    /// Pages it cannot take here go to the slow path, unless FOLL_FAST_ONLY.
+    /// </summary>
+    private static long AcquireFast(AddressSpace mm, ulong start, long nrPages, GupFlags flags, Span<Page> pages, bool fastOnly)
+    {
+        var memory = mm.Memory;
+        var write = (flags & GupFlags.Write) != 0;
+        var longterm = (flags & GupFlags.Longterm) != 0;
+        long taken = 0;
+        Vma? vma = null;
+        for (; taken < nrPages; taken++)
+        {
+            var address = start + ((ulong)taken << PhysicalMemory.PageShift);
+            if (vma is null || !vma.Contains(address))
+            {
+                vma = mm.FindVmaUnlocked(address);
+                if (vma is null || (vma.Flags & (VmFlags.Io | VmFlags.PfnMap)) != 0 || (longterm && !FastPinAllowed(vma, flags)))
+                {
+                    break;
+                }
+            }
+
+            ref var entry = ref vma.PteAt(address);
+            var pte = Volatile.Read(ref entry);
+            if (!Pte.IsPresent(pte) || Pte.IsSpecial(pte) || (write && !Pte.IsWritable(pte)))
+            {
+                break;
+            }
+
+            var pfn = Pte.PfnOf(pte);
+            if (memory.TestFlag(pfn, PageFlags.HwPoison) || (longterm && !LongtermMigration.IsPinnable(memory, memory.HeadOf(pfn))))
+            {
+                break;
+            }
+
+            if (!TryGrab(memory, pfn, flags))
+            {
+                break;
+            }
+
+            if (Volatile.Read(ref entry) != pte)
+            {
+                // The PTE changed under us (unmap, migration, COW): give the reference back and let the slow path decide.
+                Ungrab(memory, pfn, flags);
+                break;
+            }
+
+            pages[(int)taken] = new Page(memory, pfn);
+        }
+
+        if (taken == nrPages || fastOnly)
+        {
+            return taken;
+        }
+
+        var restStart = start + ((ulong)taken << PhysicalMemory.PageShift);
+        var rest = AcquireSlow(mm, restStart, nrPages - taken, (flags & ~GupFlags.FastOnly) | GupFlags.Touch | GupFlags.Unlockable, pages[(int)taken..], hasPages: true, takeLock: true);
+
+        // "The caller has to unpin the pages we already pinned so returning -errno is not an option" (KERNEL.md §2.3).
+        return rest < 0 ? (taken > 0 ? taken : rest) : taken + rest;
+    }
+
+    /// <summary>gup-fast refuses what a long-term pin must check in the slow path (fs-DAX, dirty-tracked file writes).</summary>
+    private static bool FastPinAllowed(Vma vma, GupFlags flags)
+    {
+        if (vma.Kind == VmaKind.FsDax)
+        {
+            return false;
+        }
+
+        return (flags & GupFlags.Write) == 0 || vma.Kind is VmaKind.AnonymousPrivate or VmaKind.Shmem or VmaKind.Hugetlb;
+    }
+
+    private static long AcquireSlow(AddressSpace mm, ulong start, long nrPages, GupFlags flags, Span<Page> pages, bool hasPages, bool takeLock)
+    {
+        if (takeLock)
+        {
+            mm.Lock.EnterReadLock();
+        }
+
+        try
+        {
+            mm.ThrowIfDisposed();
+            if ((flags & GupFlags.Longterm) == 0)
+            {
+                return GetUserPagesLocked(mm, start, nrPages, flags, pages, hasPages);
+            }
+
+            // __gup_longterm_locked(): pin, then migrate what may not be pinned long-term, and pin again.
+            for (var pass = 0; pass < MaxMigrationPasses; pass++)
+            {
+                var got = GetUserPagesLocked(mm, start, nrPages, flags, pages, hasPages);
+                if (got <= 0)
+                {
+                    return got;
+                }
+
+                var rc = LongtermMigration.CheckAndMigrate(mm.Memory, pages[..(int)got], flags);
+                if (rc != -(int)Errno.EAGAIN)
+                {
+                    return rc == 0 ? got : rc;
+                }
+            }
+
+            return -(int)Errno.ENOMEM;
+        }
+        finally
+        {
+            if (takeLock)
+            {
+                mm.Lock.ExitReadLock();
+            }
+        }
+    }
+
+    /// <summary><c>__get_user_pages()</c>: walk, fault, check, grab. Returns the count taken or a negative errno.</summary>
+    private static long GetUserPagesLocked(AddressSpace mm, ulong start, long nrPages, GupFlags flags, Span<Page> pages, bool hasPages)
+    {
+        var memory = mm.Memory;
+        var write = (flags & GupFlags.Write) != 0;
+        var force = (flags & GupFlags.Force) != 0;
+        long i = 0;
+        Vma? vma = null;
+        while (i < nrPages)
+        {
+            var address = start + ((ulong)i << PhysicalMemory.PageShift);
+            if (vma is null || !vma.Contains(address))
+            {
+                vma = mm.FindVmaUnlocked(address);
+                var check = vma is null ? -(int)Errno.EFAULT : CheckVmaFlags(vma, flags);
+                if (check != 0)
+                {
+                    return i > 0 ? i : check;
+                }
+            }
+
+            ref var entry = ref vma!.PteAt(address);
+            var pte = Volatile.Read(ref entry);
+            if (Pte.IsMigration(pte))
+            {
+                AddressSpace.WaitForMigration(ref entry);
+                continue;
+            }
+
+            if (!Pte.IsPresent(pte) || (write && !CanFollowWrite(memory, vma, pte, force)))
+            {
+                if ((flags & GupFlags.Nofault) != 0 || ((flags & GupFlags.Dump) != 0 && vma.IsAnonymous && !Pte.IsPresent(pte)))
+                {
+                    return i > 0 ? i : -(int)Errno.EFAULT;
+                }
+
+                if ((flags & GupFlags.Unlockable) != 0 && NeedsIo(vma, address, pte) && (flags & GupFlags.Nowait) == 0 && mm.Lock.IsReadLockHeld)
+                {
+                    // VM_FAULT_RETRY: drop the mmap lock while the page is read from disk, retake it, walk again.
+                    ReadInWithoutLock(mm, vma, address);
+                    flags |= GupFlags.Tried;
+                    vma = null;
+                    continue;
+                }
+
+                var rc = mm.HandleFault(vma, address, write, force, (flags & GupFlags.Nowait) != 0, out var wouldBlock);
+                if (wouldBlock)
+                {
+                    // FOLL_NOWAIT: IO was needed; return what we have, possibly 0.
+                    return i;
+                }
+
+                if (rc != 0)
+                {
+                    return i > 0 ? i : rc;
+                }
+
+                continue;
+            }
+
+            if (Pte.IsSpecial(pte))
+            {
+                return i > 0 ? i : -(int)Errno.EFAULT;
+            }
+
+            var pfn = Pte.PfnOf(pte);
+            if ((flags & GupFlags.Dump) != 0 && memory.IsZeroPfn(pfn))
+            {
+                return i > 0 ? i : -(int)Errno.EFAULT;
+            }
+
+            if (memory.TestFlag(pfn, PageFlags.HwPoison))
+            {
+                var poisoned = (flags & GupFlags.Hwpoison) != 0 ? -(int)Errno.EHWPOISON : -(int)Errno.EFAULT;
+                return i > 0 ? i : poisoned;
+            }
+
+            if (hasPages)
+            {
+                if (!TryGrab(memory, pfn, flags))
+                {
+                    return i > 0 ? i : -(int)Errno.ENOMEM;
+                }
+
+                if (Volatile.Read(ref entry) != pte)
+                {
+                    Ungrab(memory, pfn, flags);
+                    continue;
+                }
+
+                pages[(int)i] = new Page(memory, pfn);
+            }
+
+            if ((flags & GupFlags.Touch) != 0)
+            {
+                memory.SetFlag(memory.HeadOf(pfn), PageFlags.Referenced);
+            }
+
+            i++;
+        }
+
+        return i;
+    }
+
+    /// <summary>
+    /// <c>can_follow_write_pte()</c>: a writable PTE, or under FOLL_FORCE our own private copy in a read-only COW
+    /// mapping (what the forced write fault made).
+    /// </summary>
+    private static bool CanFollowWrite(PhysicalMemory memory, Vma vma, long pte, bool force)
+    {
+        if (Pte.IsWritable(pte))
+        {
+            return true;
+        }
+
+        if (!force || !vma.IsCow)
+        {
+            return false;
+        }
+
+        var pfn = Pte.PfnOf(pte);
+        return !memory.IsZeroPfn(pfn) && memory.TestFlag(memory.HeadOf(pfn), PageFlags.Anon) && (pte & Pte.Dirty) != 0;
+    }
+
+    /// <summary><c>check_vma_flags()</c>, in mainline's order (KERNEL.md §3.4).</summary>
+    private static int CheckVmaFlags(Vma vma, GupFlags flags)
+    {
+        var vmFlags = vma.Flags;
+        var write = (flags & GupFlags.Write) != 0;
+        if ((vmFlags & (VmFlags.Io | VmFlags.PfnMap)) != 0)
+        {
+            return -(int)Errno.EFAULT;
+        }
+
+        if ((flags & GupFlags.Anon) != 0 && !vma.IsAnonymous)
+        {
+            return -(int)Errno.EFAULT;
+        }
+
+        if ((flags & GupFlags.Longterm) != 0 && vma.Kind == VmaKind.FsDax)
+        {
+            return -(int)Errno.EOPNOTSUPP;
+        }
+
+        if ((flags & GupFlags.SplitPmd) != 0 && vma.Kind == VmaKind.Hugetlb)
+        {
+            return -(int)Errno.EOPNOTSUPP;
+        }
+
+        if (write && !vma.IsAnonymous && !WritableFileMappingAllowed(vma, flags))
+        {
+            return -(int)Errno.EFAULT;
+        }
+
+        if (write)
+        {
+            if ((vmFlags & VmFlags.Write) == 0)
+            {
+                // FOLL_FORCE may write only into COW mappings.
+                if ((flags & GupFlags.Force) == 0 || !vma.IsCow)
+                {
+                    return -(int)Errno.EFAULT;
+                }
+            }
+        }
+        else if ((vmFlags & VmFlags.Read) == 0)
+        {
+            if ((flags & GupFlags.Force) == 0 || (vmFlags & VmFlags.MayRead) == 0)
+            {
+                return -(int)Errno.EFAULT;
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// <c>writable_file_mapping_allowed()</c> (~v6.5): a long-term write pin of a shared mapping of a file that
+    /// needs dirty tracking is refused, because writeback cannot work under it (KERNEL.md §4).
+    /// </summary>
+    private static bool WritableFileMappingAllowed(Vma vma, GupFlags flags)
+    {
+        if ((flags & (GupFlags.Pin | GupFlags.Longterm)) != (GupFlags.Pin | GupFlags.Longterm))
+        {
+            return true;
+        }
+
+        return !(vma.Kind == VmaKind.FileShared && vma.Cache is { CanWriteback: true });
+    }
+
+    private static bool NeedsIo(Vma vma, ulong address, long pte) =>
+        !Pte.IsPresent(pte) && vma.Cache is { File: not null, IsDax: false } cache && cache.Lookup(vma.FileIndexOf(address)) < 0;
+
+    private static void ReadInWithoutLock(AddressSpace mm, Vma vma, ulong address)
+    {
+        var cache = vma.Cache!;
+        var index = vma.FileIndexOf(address);
+        mm.Lock.ExitReadLock();
+        try
+        {
+            if (cache.TryGetPage(index, out var pfn, out var major))
+            {
+                if (major)
+                {
+                    mm.Memory.VmStat.Increment(VmStatItem.PgMajFault);
+                }
+
+                // Only populating the cache: the reference taken for us is not kept.
+                mm.Memory.PutRef(pfn, 1, new Page(mm.Memory, pfn), "read-in");
+            }
+        }
+        finally
+        {
+            mm.Lock.EnterReadLock();
+        }
+
+        mm.ThrowIfDisposed();
+    }
+}

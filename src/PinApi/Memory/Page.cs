@@ -1,0 +1,109 @@
+using PinApi.Contracts;
+
+namespace PinApi;
+
+/// <summary>
+/// A page frame (<c>struct page *</c>): the frame number and the machine it belongs to. <c>default(Page)</c> is the
+/// null page. Reference counts, flags and the compound structure are read live from the frame table.
+/// </summary>
+public readonly struct Page : IEquatable<Page>
+{
+    internal Page(PhysicalMemory memory, long pfn)
+    {
+        Memory = memory;
+        Pfn = pfn;
+    }
+
+    /// <summary>The machine the frame belongs to; null for the null page.</summary>
+    public PhysicalMemory? Memory { get; }
+
+    /// <summary>The page frame number.</summary>
+    public long Pfn { get; }
+
+    /// <summary>True for <c>default(Page)</c>, an empty slot of a pages array.</summary>
+    public bool IsNull => Memory is null;
+
+    /// <summary>The page's 4 KiB of data (<c>kmap</c>), allocated on first touch. Writes here bypass page tables.</summary>
+    [PageData]
+    public Span<byte> Data => Owner.DataStore.Get(Pfn);
+
+    /// <summary><c>page_count()</c>: the refcount of the folio this page belongs to.</summary>
+    public int RefCount => Volatile.Read(ref Owner.Frames.RefCount(Owner.HeadOf(Pfn)));
+
+    /// <summary>
+    /// Pins held: exact for compound pages (their pincount), <c>RefCount / GupPinCountingBias</c> for small pages,
+    /// which is fuzzy by design (1024 FOLL_GET references look like one pin, KERNEL.md §5.1).
+    /// </summary>
+    public int PinCount
+    {
+        get
+        {
+            var memory = Owner;
+            var head = memory.HeadOf(Pfn);
+            return memory.IsLarge(head)
+                ? Volatile.Read(ref memory.PinCountOf(head))
+                : Volatile.Read(ref memory.Frames.RefCount(head)) / PhysicalMemory.GupPinCountingBias;
+        }
+    }
+
+    /// <summary>PG_dirty of the folio.</summary>
+    public bool IsDirty => Owner.TestFlag(Owner.HeadOf(Pfn), PageFlags.Dirty);
+
+    /// <summary>PG_locked of the folio.</summary>
+    public bool IsLocked => Owner.TestFlag(Owner.HeadOf(Pfn), PageFlags.Locked);
+
+    /// <summary>The zone the frame lives in.</summary>
+    public Zone Zone => Owner.ZoneOf(Pfn);
+
+    /// <summary>True when the page is the head or a tail of a compound (huge) page.</summary>
+    public bool IsCompound => Owner.IsLarge(Owner.HeadOf(Pfn));
+
+    /// <summary>True for a page of the hugetlb pool.</summary>
+    public bool IsHugetlb => Owner.TestFlag(Pfn, PageFlags.Hugetlb);
+
+    /// <summary>True for the shared zero page.</summary>
+    public bool IsZeroPage => Owner.IsZeroPfn(Pfn);
+
+    /// <summary>True for a page of anonymous memory (as opposed to a file's page cache).</summary>
+    public bool IsAnon => Owner.TestFlag(Owner.HeadOf(Pfn), PageFlags.Anon);
+
+    /// <summary>True for a frame that is free (in the allocator, not in use).</summary>
+    public bool IsFree
+    {
+        get
+        {
+            var head = Owner.HeadOf(Pfn);
+            return !Owner.IsZeroPfn(head) && Volatile.Read(ref Owner.Frames.RefCount(head)) == 0;
+        }
+    }
+
+    /// <summary><c>compound_head()</c>: the head page (the page itself when not compound).</summary>
+    public Page CompoundHead => new(Owner, Owner.HeadOf(Pfn));
+
+    /// <summary>The compound order: 9 for 2 MiB pages, 0 for small pages.</summary>
+    public int Order => Owner.OrderOf(Owner.HeadOf(Pfn));
+
+    private PhysicalMemory Owner => Memory ?? throw new InvalidOperationException("The page is null (default(Page)): no reference was taken into this slot.");
+
+    public static bool operator ==(Page left, Page right) => left.Equals(right);
+
+    public static bool operator !=(Page left, Page right) => !left.Equals(right);
+
+    public bool Equals(Page other) => ReferenceEquals(Memory, other.Memory) && Pfn == other.Pfn;
+
+    public override bool Equals(object? obj) => obj is Page other && Equals(other);
+
+    public override int GetHashCode() => HashCode.Combine(Memory, Pfn);
+
+    public override string ToString()
+    {
+        if (Memory is null)
+        {
+            return "page (null)";
+        }
+
+        var head = Memory.HeadOf(Pfn);
+        var kind = Memory.IsZeroPfn(Pfn) ? "zero page" : Memory.IsLarge(head) ? $"order {Memory.OrderOf(head)}" : "order 0";
+        return $"page pfn 0x{Pfn:x} ({Zone}, {kind}, refcount {Volatile.Read(ref Memory.Frames.RefCount(head))})";
+    }
+}
