@@ -31,6 +31,26 @@ internal sealed class PageDataStore
     /// <summary>True once the frame's contents exist in host memory.</summary>
     public bool IsMaterialized(long pfn) => chunks[pfn >> ChunkShift]?[pfn & (ChunkSize - 1)] is not null;
 
+    /// <summary>How many frames have contents in host memory; chunks never touched are skipped whole.</summary>
+    public long MaterializedPages()
+    {
+        long count = 0;
+        foreach (var chunk in chunks)
+        {
+            if (chunk is null)
+            {
+                continue;
+            }
+
+            foreach (var data in chunk)
+            {
+                count += data is null ? 0 : 1;
+            }
+        }
+
+        return count;
+    }
+
     /// <summary>Makes the frame read as zeros again (clear_page on allocation).</summary>
     public void Clear(long pfn)
     {

@@ -116,19 +116,7 @@ public sealed partial class PhysicalMemory : IDisposable
     }
 
     /// <summary>Bytes of host memory the frames' contents occupy so far (frames never touched cost nothing).</summary>
-    public long MaterializedDataBytes()
-    {
-        long bytes = 0;
-        for (long pfn = 0; pfn < TotalFrames; pfn += 1)
-        {
-            if (DataStore.IsMaterialized(pfn))
-            {
-                bytes += PageSize;
-            }
-        }
-
-        return bytes;
-    }
+    public long MaterializedDataBytes() => DataStore.MaterializedPages() * PageSize;
 
     /// <summary>
     /// Simulates an uncorrectable memory error on a frame (<c>memory_failure</c>): GUP then refuses the page with

@@ -1,0 +1,2 @@
+global using PinApi.Contracts;
+global using Xunit;
