@@ -319,9 +319,14 @@ internal static class GupEngine
         var force = (flags & GupFlags.Force) != 0;
         long i = 0;
         Vma? vma = null;
+        var attempts = 0;
+        var lastIndex = -1L;
         while (i < nrPages)
         {
             var address = start + ((ulong)i << PhysicalMemory.PageShift);
+            attempts = i == lastIndex ? attempts + 1 : 0;
+            lastIndex = i;
+            FaultProgress.Check(attempts, address);
             if (vma is null || !vma.Contains(address))
             {
                 vma = mm.FindVmaUnlocked(address);

@@ -160,8 +160,9 @@ public sealed partial class AddressSpace
 
         ref var entry = ref vma.PteAt(address);
         var offset = (int)(address & (PhysicalMemory.PageSize - 1));
-        while (true)
+        for (var attempt = 0; ; attempt++)
         {
+            FaultProgress.Check(attempt, address);
             var pte = Volatile.Read(ref entry);
             if (!Pte.IsPresent(pte) || (write && !Pte.IsWritable(pte)))
             {
@@ -209,7 +210,10 @@ public sealed partial class AddressSpace
             }
 
             SetAnonOwner(pfn, address);
-            if (Interlocked.CompareExchange(ref entry, Pte.Make(pfn, (vma.Flags & VmFlags.Write) != 0), 0) != 0)
+
+            // A forced write into a read-only private mapping gets a dirty, read-only PTE: the mark that this
+            // private page is ours to write through (the kernel's pte_mkdirty for FOLL_FORCE).
+            if (Interlocked.CompareExchange(ref entry, Pte.Make(pfn, (vma.Flags & VmFlags.Write) != 0) | Pte.Dirty, 0) != 0)
             {
                 Memory.PutRef(pfn, 1, new Page(Memory, pfn), "fault race");
             }
@@ -227,12 +231,9 @@ public sealed partial class AddressSpace
         var writable = (vma.Flags & VmFlags.Write) != 0;
         if (!Memory.IsZeroPfn(pfn) && Memory.TestFlag(Memory.HeadOf(pfn), PageFlags.Anon))
         {
-            // Our own anonymous page (no fork here, so always exclusive): reuse it.
-            if (writable)
-            {
-                Interlocked.CompareExchange(ref entry, old | Pte.Write | Pte.Dirty, old);
-            }
-
+            // Our own anonymous page (no fork here, so always exclusive): reuse it. Without VM_WRITE this is a
+            // forced write: the PTE stays read-only but dirty, which is what lets FOLL_FORCE follow it.
+            Interlocked.CompareExchange(ref entry, old | Pte.Dirty | (writable ? Pte.Write : 0), old);
             return 0;
         }
 

@@ -98,6 +98,9 @@ public sealed class BackingFile : IDisposable
                     continue;
                 }
 
+                // page_mkclean first: from here on a new write pin must fault, and the fault waits for the page lock
+                // we hold. A pin taken before this point is visible to the test below.
+                ReverseMap.WriteProtectFilePage(Cache, index, pfn);
                 if (policy == WritebackPolicy.PinAware && memory.MaybeDmaPinned(pfn))
                 {
                     skipped++;
@@ -115,7 +118,6 @@ public sealed class BackingFile : IDisposable
                     continue;
                 }
 
-                ReverseMap.WriteProtectFilePage(Cache, index, pfn);
                 memory.ClearFlag(pfn, PageFlags.Dirty);
                 WritePage(index, memory.DataStore.Get(pfn));
                 memory.ClearFlag(pfn, PageFlags.Private);
