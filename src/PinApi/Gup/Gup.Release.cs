@@ -35,8 +35,7 @@ public static partial class Gup
             return;
         }
 
-        CheckPinned(memory, page, "UnpinUserPage");
-        Unpin(memory, page, "UnpinUserPage");
+        UnpinAll([page], makeDirty: false, skipNull: false, "UnpinUserPage");
     }
 
     /// <summary><c>unpin_user_page()</c> of a typed FOLL_PIN reference.</summary>
@@ -139,44 +138,53 @@ public static partial class Gup
         return memory;
     }
 
-    /// <summary>Throws, changing nothing, unless the page can give up one pin.</summary>
-    private static void CheckPinned(PhysicalMemory memory, Page page, string operation)
+    /// <summary>
+    /// Throws, changing nothing, unless the folio at <paramref name="head"/> can give up <paramref name="run"/> pins
+    /// (a run of consecutive entries on one folio, as <c>unpin_user_pages()</c> batches them).
+    /// </summary>
+    private static void CheckPinned(PhysicalMemory memory, ReadOnlySpan<Page> run, long head, string operation)
     {
-        var head = memory.HeadOf(page.Pfn);
         var pinned = memory.IsLarge(head)
-            ? Volatile.Read(ref memory.PinCountOf(head)) > 0
-            : Volatile.Read(ref memory.Frames.RefCount(head)) >= PhysicalMemory.GupPinCountingBias;
+            ? Volatile.Read(ref memory.PinCountOf(head)) >= run.Length
+            : Volatile.Read(ref memory.Frames.RefCount(head)) >= (long)PhysicalMemory.GupPinCountingBias * run.Length;
         if (!pinned)
         {
+            var page = run[0];
             throw new PinStateException($"{operation} on a page that holds no FOLL_PIN reference (a FOLL_GET page, or one already unpinned)", page, memory.PinTracker.LastReleaseSite(page.Pfn));
         }
 
         if (memory.PinTracker.Enabled)
         {
-            memory.PinTracker.CheckRelease(page, PageRef.Pin, operation);
+            foreach (var page in run)
+            {
+                memory.PinTracker.CheckRelease(page, PageRef.Pin, operation);
+            }
         }
     }
 
-    private static void Unpin(PhysicalMemory memory, Page page, string operation)
+    /// <summary>Releases one pin per entry of a run on one folio: one atomic step on the head however long the run.</summary>
+    private static void Unpin(PhysicalMemory memory, ReadOnlySpan<Page> run, long head, string operation)
     {
         if (memory.PinTracker.Enabled)
         {
-            memory.PinTracker.RecordRelease(page, PageRef.Pin, operation);
+            foreach (var page in run)
+            {
+                memory.PinTracker.RecordRelease(page, PageRef.Pin, operation);
+            }
         }
 
-        var head = memory.HeadOf(page.Pfn);
         if (memory.IsLarge(head))
         {
             ref var pincount = ref memory.PinCountOf(head);
             var old = Volatile.Read(ref pincount);
             while (true)
             {
-                if (old <= 0)
+                if (old < run.Length)
                 {
-                    throw new PinStateException($"{operation} on a huge page whose pincount is already zero", page, memory.PinTracker.LastReleaseSite(page.Pfn));
+                    throw new PinStateException($"{operation} on a huge page whose pincount ({old}) is below the pins released ({run.Length})", run[0], memory.PinTracker.LastReleaseSite(run[0].Pfn));
                 }
 
-                var seen = Interlocked.CompareExchange(ref pincount, old - 1, old);
+                var seen = Interlocked.CompareExchange(ref pincount, old - run.Length, old);
                 if (seen == old)
                 {
                     break;
@@ -185,65 +193,97 @@ public static partial class Gup
                 old = seen;
             }
 
-            memory.PutRef(head, 1, page, operation);
+            memory.PutRef(head, run.Length, run[0], operation);
         }
         else
         {
-            memory.PutRef(head, PhysicalMemory.GupPinCountingBias, page, operation);
+            memory.PutRef(head, PhysicalMemory.GupPinCountingBias * run.Length, run[0], operation);
+        }
+    }
+
+    /// <summary>The number of consecutive entries from <paramref name="start"/> on the same folio of the same machine.</summary>
+    private static int RunLength(ReadOnlySpan<Page> pages, int start, PhysicalMemory memory, long head)
+    {
+        var end = start + 1;
+        while (end < pages.Length && ReferenceEquals(pages[end].Memory, memory) && memory.HeadOf(pages[end].Pfn) == head)
+        {
+            end++;
         }
 
-        memory.VmStat.Increment(VmStatItem.NrFollPinReleased);
+        return end - start;
     }
 
     private static void UnpinAll(ReadOnlySpan<Page> pages, bool makeDirty, bool skipNull, string operation)
     {
-        for (var i = 0; i < pages.Length; i++)
+        // First pass: every entry is checked before anything changes, so a bad entry loses nothing.
+        for (var i = 0; i < pages.Length;)
         {
             var page = pages[i];
             if (page.IsNull)
             {
-                if (skipNull)
+                if (!skipNull)
                 {
-                    continue;
+                    throw new ArgumentException($"{operation}: entry {i} is null; the dirtying path does not tolerate null entries.", nameof(pages));
                 }
 
-                throw new ArgumentException($"{operation}: entry {i} is null; the dirtying path does not tolerate null entries.", nameof(pages));
+                i++;
+                continue;
             }
 
             var memory = Owner(page, nameof(pages));
-            if (!memory.IsZeroPfn(page.Pfn))
+            var head = memory.HeadOf(page.Pfn);
+            var run = RunLength(pages, i, memory, head);
+            if (!memory.IsZeroPfn(head))
             {
-                CheckPinned(memory, page, operation);
+                CheckPinned(memory, pages.Slice(i, run), head, operation);
             }
+
+            i += run;
         }
 
-        foreach (var page in pages)
+        PhysicalMemory? counted = null;
+        long released = 0;
+        for (var i = 0; i < pages.Length;)
         {
+            var page = pages[i];
             if (page.IsNull)
             {
+                i++;
                 continue;
             }
 
             var memory = page.Memory!;
-            if (memory.IsZeroPfn(page.Pfn))
+            var head = memory.HeadOf(page.Pfn);
+            var run = RunLength(pages, i, memory, head);
+            if (!memory.IsZeroPfn(head))
             {
-                continue;
+                if (makeDirty && !memory.TestFlag(head, PageFlags.Dirty))
+                {
+                    memory.LockPage(head);
+                    try
+                    {
+                        memory.MarkDirty(head);
+                    }
+                    finally
+                    {
+                        memory.UnlockPage(head);
+                    }
+                }
+
+                Unpin(memory, pages.Slice(i, run), head, operation);
+                if (!ReferenceEquals(counted, memory))
+                {
+                    counted?.VmStat.Add(VmStatItem.NrFollPinReleased, released);
+                    counted = memory;
+                    released = 0;
+                }
+
+                released += run;
             }
 
-            if (makeDirty && !memory.TestFlag(memory.HeadOf(page.Pfn), PageFlags.Dirty))
-            {
-                memory.LockPage(page.Pfn);
-                try
-                {
-                    memory.MarkDirty(page.Pfn);
-                }
-                finally
-                {
-                    memory.UnlockPage(page.Pfn);
-                }
-            }
-
-            Unpin(memory, page, operation);
+            i += run;
         }
+
+        counted?.VmStat.Add(VmStatItem.NrFollPinReleased, released);
     }
 }

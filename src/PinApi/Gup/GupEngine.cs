@@ -117,12 +117,17 @@ internal static class GupEngine
     }
 
     /// <summary>Takes the references of one grab: +1 for GET; +bias, or +1 and +1 pincount on a large folio, for PIN.</summary>
-    internal static bool TryGrab(PhysicalMemory memory, long pfn, GupFlags flags)
+    internal static bool TryGrab(PhysicalMemory memory, long pfn, GupFlags flags) => TryGrabFolio(memory, memory.HeadOf(pfn), 1, flags);
+
+    /// <summary>
+    /// <c>try_grab_folio(folio, refs, flags)</c>: <paramref name="refs"/> references on one folio in one atomic step,
+    /// so a whole huge page is taken with O(1) atomics on its head.
+    /// </summary>
+    internal static bool TryGrabFolio(PhysicalMemory memory, long head, int refs, GupFlags flags)
     {
-        var head = memory.HeadOf(pfn);
         if ((flags & GupFlags.Pin) == 0)
         {
-            return memory.TryAddRef(head, 1);
+            return memory.TryAddRef(head, refs);
         }
 
         if (memory.IsZeroPfn(head))
@@ -133,26 +138,26 @@ internal static class GupEngine
 
         if (memory.IsLarge(head))
         {
-            if (!memory.TryAddRef(head, 1))
+            if (!memory.TryAddRef(head, refs))
             {
                 return false;
             }
 
-            Interlocked.Increment(ref memory.PinCountOf(head));
+            Interlocked.Add(ref memory.PinCountOf(head), refs);
             return true;
         }
 
-        return memory.TryAddRef(head, PhysicalMemory.GupPinCountingBias);
+        return refs == 1 && memory.TryAddRef(head, PhysicalMemory.GupPinCountingBias);
     }
 
     /// <summary>Undoes <see cref="TryGrab"/> (internal: no accounting, no tracking).</summary>
-    internal static void Ungrab(PhysicalMemory memory, long pfn, GupFlags flags)
+    internal static void Ungrab(PhysicalMemory memory, long pfn, GupFlags flags) => UngrabFolio(memory, memory.HeadOf(pfn), 1, flags, new Page(memory, pfn));
+
+    internal static void UngrabFolio(PhysicalMemory memory, long head, int refs, GupFlags flags, Page page)
     {
-        var head = memory.HeadOf(pfn);
-        var page = new Page(memory, pfn);
         if ((flags & GupFlags.Pin) == 0)
         {
-            memory.PutRef(head, 1, page, "gup undo");
+            memory.PutRef(head, refs, page, "gup undo");
         }
         else if (memory.IsZeroPfn(head))
         {
@@ -160,8 +165,8 @@ internal static class GupEngine
         }
         else if (memory.IsLarge(head))
         {
-            Interlocked.Decrement(ref memory.PinCountOf(head));
-            memory.PutRef(head, 1, page, "gup undo");
+            Interlocked.Add(ref memory.PinCountOf(head), -refs);
+            memory.PutRef(head, refs, page, "gup undo");
         }
         else
         {
@@ -220,30 +225,38 @@ internal static class GupEngine
 
             ref var entry = ref vma.PteAt(address);
             var pte = Volatile.Read(ref entry);
-            if (!Pte.IsPresent(pte) || Pte.IsSpecial(pte) || (write && !Pte.IsWritable(pte)))
+            if (!FastFollows(pte, write))
             {
                 break;
             }
 
             var pfn = Pte.PfnOf(pte);
-            if (memory.TestFlag(pfn, PageFlags.HwPoison) || (longterm && !LongtermMigration.IsPinnable(memory, memory.HeadOf(pfn))))
+            var head = memory.HeadOf(pfn);
+            if (memory.TestFlag(pfn, PageFlags.HwPoison) || (longterm && !LongtermMigration.IsPinnable(memory, head)))
             {
                 break;
             }
 
-            if (!TryGrab(memory, pfn, flags))
+            // record_subpages(): the following PTEs that map the next subpages of the same folio are taken with it.
+            var run = memory.IsLarge(head) ? SubpageRun(vma, address, pfn, head, nrPages - taken, write) : 1;
+            if (!TryGrabFolio(memory, head, run, flags))
             {
                 break;
             }
 
-            if (Volatile.Read(ref entry) != pte)
+            if (!StillMapped(vma, address, pfn, run, write))
             {
-                // The PTE changed under us (unmap, migration, COW): give the reference back and let the slow path decide.
-                Ungrab(memory, pfn, flags);
+                // A PTE changed under us (unmap, migration, COW): give the references back; the slow path decides.
+                UngrabFolio(memory, head, run, flags, new Page(memory, pfn));
                 break;
             }
 
-            pages[(int)taken] = new Page(memory, pfn);
+            for (var k = 0; k < run; k++)
+            {
+                pages[(int)taken + k] = new Page(memory, pfn + k);
+            }
+
+            taken += run - 1;
         }
 
         if (taken == nrPages || fastOnly)
@@ -256,6 +269,49 @@ internal static class GupEngine
 
         // "The caller has to unpin the pages we already pinned so returning -errno is not an option" (KERNEL.md §2.3).
         return rest < 0 ? (taken > 0 ? taken : rest) : taken + rest;
+    }
+
+    private static bool FastFollows(long pte, bool write) =>
+        Pte.IsPresent(pte) && !Pte.IsSpecial(pte) && (!write || Pte.IsWritable(pte));
+
+    /// <summary>How many PTEs from <paramref name="address"/> map consecutive subpages of one folio (at most <paramref name="limit"/>).</summary>
+    private static int SubpageRun(Vma vma, ulong address, long pfn, long head, long limit, bool write)
+    {
+        var last = head + PhysicalMemory.HugePageFrames - 1;
+        var run = 1;
+        while (run < limit && pfn + run <= last)
+        {
+            var next = address + ((ulong)run << PhysicalMemory.PageShift);
+            if (!vma.Contains(next))
+            {
+                break;
+            }
+
+            var pte = Volatile.Read(ref vma.PteAt(next));
+            if (!FastFollows(pte, write) || Pte.PfnOf(pte) != pfn + run)
+            {
+                break;
+            }
+
+            run++;
+        }
+
+        return run;
+    }
+
+    /// <summary>The re-check after a grab: every PTE of the run still maps what was grabbed.</summary>
+    private static bool StillMapped(Vma vma, ulong address, long pfn, int run, bool write)
+    {
+        for (var k = 0; k < run; k++)
+        {
+            var pte = Volatile.Read(ref vma.PteAt(address + ((ulong)k << PhysicalMemory.PageShift)));
+            if (!FastFollows(pte, write) || Pte.PfnOf(pte) != pfn + k)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>gup-fast refuses what a long-term pin must check in the slow path (fs-DAX, dirty-tracked file writes).</summary>

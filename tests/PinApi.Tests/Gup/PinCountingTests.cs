@@ -208,4 +208,32 @@ public class PinCountingTests
         Gup.UnpinUserPage(pinned[0]);
         Assert.Equal(1, got[0].Page.RefCount);
     }
+
+    [Fact]
+    public void A_pin_spanning_two_huge_pages_counts_each_folios_share_exactly()
+    {
+        using var machine = new Machine(hugePages: 2);
+        var address = machine.Mm.Mmap(2 * (ulong)PhysicalMemory.HugePageSize, Protection.ReadWrite, VmaKind.Hugetlb);
+        Assert.Equal(0, machine.Mm.Fill(address, 2 * PhysicalMemory.HugePageSize, 1));
+        var start = address + (ulong)((PhysicalMemory.HugePageFrames - 12) * Machine.Page);
+        var pages = new PinnedPage[30];
+        Assert.Equal(30, Gup.PinUserPagesFast(machine.Mm, start, 30, GupFlags.Write, pages));
+        var first = pages[0].Page.CompoundHead;
+        var second = pages[29].Page.CompoundHead;
+        Assert.NotEqual(first, second);
+        Assert.Equal(12, first.PinCount);
+        Assert.Equal(18, second.PinCount);
+        Assert.Equal(PhysicalMemory.HugePageFrames + 12, first.RefCount);
+        Assert.Equal(30, machine.Memory.VmStat.NrFollPinAcquired);
+
+        // Releasing a run that straddles the two folios gives each its own share back.
+        Gup.UnpinUserPages(pages.AsSpan(5, 20));
+        Assert.Equal(5, first.PinCount);
+        Assert.Equal(5, second.PinCount);
+        Gup.UnpinUserPages(pages.AsSpan(0, 5));
+        Gup.UnpinUserPages(pages.AsSpan(25));
+        Assert.Equal(0, first.PinCount + second.PinCount);
+        Assert.Equal(PhysicalMemory.HugePageFrames, second.RefCount);
+        Assert.Equal(0, machine.Memory.VmStat.OutstandingPins);
+    }
 }
