@@ -216,6 +216,7 @@ public static partial class Gup
     private static void UnpinAll(ReadOnlySpan<Page> pages, bool makeDirty, bool skipNull, string operation)
     {
         // First pass: every entry is checked before anything changes, so a bad entry loses nothing.
+        PhysicalMemory? checkedMemory = null;
         for (var i = 0; i < pages.Length;)
         {
             var page = pages[i];
@@ -230,7 +231,9 @@ public static partial class Gup
                 continue;
             }
 
-            var memory = Owner(page, nameof(pages));
+            // The ownership check (null, foreign machine, disposed) once per machine, not once per entry.
+            var memory = ReferenceEquals(page.Memory, checkedMemory) ? checkedMemory! : Owner(page, nameof(pages));
+            checkedMemory = memory;
             var head = memory.HeadOf(page.Pfn);
             var run = RunLength(pages, i, memory, head);
             if (!memory.IsZeroPfn(head))

@@ -209,54 +209,86 @@ internal static class GupEngine
         var memory = mm.Memory;
         var write = (flags & GupFlags.Write) != 0;
         var longterm = (flags & GupFlags.Longterm) != 0;
+        const PageFlags special = PageFlags.Head | PageFlags.Tail | PageFlags.HwPoison;
         long taken = 0;
-        Vma? vma = null;
-        for (; taken < nrPages; taken++)
+        var stopped = false;
+        while (taken < nrPages && !stopped)
         {
             var address = start + ((ulong)taken << PhysicalMemory.PageShift);
-            if (vma is null || !vma.Contains(address))
+            var vma = mm.FindVmaUnlocked(address);
+            if (vma is null || (vma.Flags & (VmFlags.Io | VmFlags.PfnMap)) != 0 || (longterm && !FastPinAllowed(vma, flags)))
             {
-                vma = mm.FindVmaUnlocked(address);
-                if (vma is null || (vma.Flags & (VmFlags.Io | VmFlags.PfnMap)) != 0 || (longterm && !FastPinAllowed(vma, flags)))
+                break;
+            }
+
+            // Walk this VMA's PTE array directly: one bounds-checked slot per page, one read of the frame's flags.
+            var ptes = vma.Ptes;
+            var first = (int)((address - vma.Start) >> PhysicalMemory.PageShift);
+            var slots = (int)Math.Min(nrPages - taken, ptes.Length - first);
+            var done = 0;
+            while (done < slots)
+            {
+                var slot = first + done;
+                var pte = Volatile.Read(ref ptes[slot]);
+                if (!FastFollows(pte, write))
                 {
+                    stopped = true;
                     break;
                 }
+
+                var pfn = Pte.PfnOf(pte);
+                var head = pfn;
+                var run = 1;
+                if (((PageFlags)memory.Frames.Flags(pfn) & special) != 0 || longterm)
+                {
+                    if (memory.TestFlag(pfn, PageFlags.HwPoison))
+                    {
+                        stopped = true;
+                        break;
+                    }
+
+                    head = memory.HeadOf(pfn);
+                    if (longterm && !LongtermMigration.IsPinnable(memory, head))
+                    {
+                        stopped = true;
+                        break;
+                    }
+
+                    // record_subpages(): the following PTEs that map the next subpages of the same folio come with it.
+                    if (memory.IsLarge(head))
+                    {
+                        run = SubpageRun(ptes, slot, pfn, head, slots - done, write);
+                    }
+                }
+
+                if (!TryGrabFolio(memory, head, run, flags))
+                {
+                    stopped = true;
+                    break;
+                }
+
+                if (!StillMapped(ptes, slot, pfn, run, write))
+                {
+                    // A PTE changed under us (unmap, migration, COW): give the references back; the slow path decides.
+                    UngrabFolio(memory, head, run, flags, new Page(memory, pfn));
+                    stopped = true;
+                    break;
+                }
+
+                var output = pages.Slice((int)taken + done, run);
+                for (var k = 0; k < output.Length; k++)
+                {
+                    output[k] = new Page(memory, pfn + k);
+                }
+
+                done += run;
             }
 
-            ref var entry = ref vma.PteAt(address);
-            var pte = Volatile.Read(ref entry);
-            if (!FastFollows(pte, write))
+            taken += done;
+            if (done < slots)
             {
                 break;
             }
-
-            var pfn = Pte.PfnOf(pte);
-            var head = memory.HeadOf(pfn);
-            if (memory.TestFlag(pfn, PageFlags.HwPoison) || (longterm && !LongtermMigration.IsPinnable(memory, head)))
-            {
-                break;
-            }
-
-            // record_subpages(): the following PTEs that map the next subpages of the same folio are taken with it.
-            var run = memory.IsLarge(head) ? SubpageRun(vma, address, pfn, head, nrPages - taken, write) : 1;
-            if (!TryGrabFolio(memory, head, run, flags))
-            {
-                break;
-            }
-
-            if (!StillMapped(vma, address, pfn, run, write))
-            {
-                // A PTE changed under us (unmap, migration, COW): give the references back; the slow path decides.
-                UngrabFolio(memory, head, run, flags, new Page(memory, pfn));
-                break;
-            }
-
-            for (var k = 0; k < run; k++)
-            {
-                pages[(int)taken + k] = new Page(memory, pfn + k);
-            }
-
-            taken += run - 1;
         }
 
         if (taken == nrPages || fastOnly)
@@ -274,20 +306,14 @@ internal static class GupEngine
     private static bool FastFollows(long pte, bool write) =>
         Pte.IsPresent(pte) && !Pte.IsSpecial(pte) && (!write || Pte.IsWritable(pte));
 
-    /// <summary>How many PTEs from <paramref name="address"/> map consecutive subpages of one folio (at most <paramref name="limit"/>).</summary>
-    private static int SubpageRun(Vma vma, ulong address, long pfn, long head, long limit, bool write)
+    /// <summary>How many PTEs from <paramref name="slot"/> map consecutive subpages of one folio (at most <paramref name="limit"/>).</summary>
+    private static int SubpageRun(long[] ptes, int slot, long pfn, long head, int limit, bool write)
     {
         var last = head + PhysicalMemory.HugePageFrames - 1;
         var run = 1;
         while (run < limit && pfn + run <= last)
         {
-            var next = address + ((ulong)run << PhysicalMemory.PageShift);
-            if (!vma.Contains(next))
-            {
-                break;
-            }
-
-            var pte = Volatile.Read(ref vma.PteAt(next));
+            var pte = Volatile.Read(ref ptes[slot + run]);
             if (!FastFollows(pte, write) || Pte.PfnOf(pte) != pfn + run)
             {
                 break;
@@ -300,11 +326,11 @@ internal static class GupEngine
     }
 
     /// <summary>The re-check after a grab: every PTE of the run still maps what was grabbed.</summary>
-    private static bool StillMapped(Vma vma, ulong address, long pfn, int run, bool write)
+    private static bool StillMapped(long[] ptes, int slot, long pfn, int run, bool write)
     {
         for (var k = 0; k < run; k++)
         {
-            var pte = Volatile.Read(ref vma.PteAt(address + ((ulong)k << PhysicalMemory.PageShift)));
+            var pte = Volatile.Read(ref ptes[slot + k]);
             if (!FastFollows(pte, write) || Pte.PfnOf(pte) != pfn + k)
             {
                 return false;

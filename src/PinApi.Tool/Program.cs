@@ -1,0 +1,28 @@
+using PinApi.Tool;
+
+// pinapi: PinApi's command line. Each command lives in its own class.
+return args.FirstOrDefault() switch
+{
+    "bench" => BenchCommand.Run(args[1..]),
+    "demo" => DemoCommand.Run(),
+    null or "-h" or "--help" or "help" => Usage(0),
+    var unknown => Usage(2, $"pinapi: unknown command '{unknown}'"),
+};
+
+static int Usage(int code, string? error = null)
+{
+    if (error is not null)
+    {
+        Console.Error.WriteLine(error);
+    }
+
+    var text = """
+        usage: pinapi <command>
+
+          demo            pin a buffer, let a device write into it, unpin it: the library in one run
+          bench [--full]  run the benchmark suites and print each goal with its measured ratio
+                          (default: quick mode, 8 iterations; --full: BenchmarkDotNet defaults)
+        """;
+    (code == 0 ? Console.Out : Console.Error).WriteLine(text);
+    return code;
+}
