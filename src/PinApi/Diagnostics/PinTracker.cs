@@ -73,7 +73,7 @@ public sealed class PinTracker
         {
             foreach (var page in pages)
             {
-                if (page.Memory is null || page.IsZeroPage && kind == PageRef.Pin)
+                if (page.IsNull || page.IsZeroPage && kind == PageRef.Pin)
                 {
                     continue;
                 }

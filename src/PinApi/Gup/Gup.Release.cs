@@ -133,7 +133,12 @@ public static partial class Gup
 
     private static PhysicalMemory Owner(Page page, string paramName)
     {
-        var memory = page.Memory ?? throw new ArgumentException("The page is null (default): no reference was taken into this slot.", paramName);
+        if (page.IsNull)
+        {
+            throw new ArgumentException("The page is null (default): no reference was taken into this slot.", paramName);
+        }
+
+        var memory = page.Memory ?? throw new ObjectDisposedException(nameof(PhysicalMemory), $"{page} belongs to a PhysicalMemory that has been disposed.");
         memory.CheckOwned(page, paramName);
         return memory;
     }
@@ -205,7 +210,7 @@ public static partial class Gup
     private static int RunLength(ReadOnlySpan<Page> pages, int start, PhysicalMemory memory, long head)
     {
         var end = start + 1;
-        while (end < pages.Length && ReferenceEquals(pages[end].Memory, memory) && memory.HeadOf(pages[end].Pfn) == head)
+        while (end < pages.Length && pages[end].MachineId == memory.Id && memory.HeadOf(pages[end].Pfn) == head)
         {
             end++;
         }
@@ -232,7 +237,7 @@ public static partial class Gup
             }
 
             // The ownership check (null, foreign machine, disposed) once per machine, not once per entry.
-            var memory = ReferenceEquals(page.Memory, checkedMemory) ? checkedMemory! : Owner(page, nameof(pages));
+            var memory = checkedMemory is not null && page.MachineId == checkedMemory.Id ? checkedMemory : Owner(page, nameof(pages));
             checkedMemory = memory;
             var head = memory.HeadOf(page.Pfn);
             var run = RunLength(pages, i, memory, head);
@@ -255,7 +260,7 @@ public static partial class Gup
                 continue;
             }
 
-            var memory = page.Memory!;
+            var memory = page.MachineId == checkedMemory!.Id ? checkedMemory : page.Memory!;
             var head = memory.HeadOf(page.Pfn);
             var run = RunLength(pages, i, memory, head);
             if (!memory.IsZeroPfn(head))

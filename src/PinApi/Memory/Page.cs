@@ -8,20 +8,28 @@ namespace PinApi;
 /// </summary>
 public readonly struct Page : IEquatable<Page>
 {
-    internal Page(PhysicalMemory memory, long pfn)
-    {
-        Memory = memory;
-        Pfn = pfn;
-    }
+    /// <summary>Bits of the packed value that hold the frame number; the rest hold the machine's id.</summary>
+    internal const int PfnBits = 44;
 
-    /// <summary>The machine the frame belongs to; null for the null page.</summary>
-    public PhysicalMemory? Memory { get; }
+    internal const int MachineBits = 64 - PfnBits;
+
+    private const ulong PfnMask = (1UL << PfnBits) - 1;
+
+    // The machine id and the frame number in one word, so that a Page is an unmanaged 8-byte value (see MachineRegistry).
+    private readonly ulong value;
+
+    internal Page(PhysicalMemory memory, long pfn) => value = ((ulong)memory.Id << PfnBits) | (ulong)pfn;
+
+    /// <summary>The machine the frame belongs to; null for the null page and for pages of a disposed machine.</summary>
+    public PhysicalMemory? Memory => MachineId == 0 ? null : MachineRegistry.Get(MachineId);
 
     /// <summary>The page frame number.</summary>
-    public long Pfn { get; }
+    public long Pfn => (long)(value & PfnMask);
 
     /// <summary>True for <c>default(Page)</c>, an empty slot of a pages array.</summary>
-    public bool IsNull => Memory is null;
+    public bool IsNull => value == 0;
+
+    internal int MachineId => (int)(value >> PfnBits);
 
     /// <summary>The page's 4 KiB of data (<c>kmap</c>), allocated on first touch. Writes here bypass page tables.</summary>
     [PageData]
@@ -83,27 +91,30 @@ public readonly struct Page : IEquatable<Page>
     /// <summary>The compound order: 9 for 2 MiB pages, 0 for small pages.</summary>
     public int Order => Owner.OrderOf(Owner.HeadOf(Pfn));
 
-    private PhysicalMemory Owner => Memory ?? throw new InvalidOperationException("The page is null (default(Page)): no reference was taken into this slot.");
+    private PhysicalMemory Owner => Memory ?? throw (IsNull
+        ? new InvalidOperationException("The page is null (default(Page)): no reference was taken into this slot.")
+        : new ObjectDisposedException(nameof(PhysicalMemory), "The page belongs to a PhysicalMemory that has been disposed."));
 
     public static bool operator ==(Page left, Page right) => left.Equals(right);
 
     public static bool operator !=(Page left, Page right) => !left.Equals(right);
 
-    public bool Equals(Page other) => ReferenceEquals(Memory, other.Memory) && Pfn == other.Pfn;
+    public bool Equals(Page other) => value == other.value;
 
     public override bool Equals(object? obj) => obj is Page other && Equals(other);
 
-    public override int GetHashCode() => HashCode.Combine(Memory, Pfn);
+    public override int GetHashCode() => value.GetHashCode();
 
     public override string ToString()
     {
-        if (Memory is null)
+        var memory = Memory;
+        if (memory is null)
         {
-            return "page (null)";
+            return IsNull ? "page (null)" : $"page pfn 0x{Pfn:x} (of a disposed machine)";
         }
 
-        var head = Memory.HeadOf(Pfn);
-        var kind = Memory.IsZeroPfn(Pfn) ? "zero page" : Memory.IsLarge(head) ? $"order {Memory.OrderOf(head)}" : "order 0";
-        return $"page pfn 0x{Pfn:x} ({Zone}, {kind}, refcount {Volatile.Read(ref Memory.Frames.RefCount(head))})";
+        var head = memory.HeadOf(Pfn);
+        var kind = memory.IsZeroPfn(Pfn) ? "zero page" : memory.IsLarge(head) ? $"order {memory.OrderOf(head)}" : "order 0";
+        return $"page pfn 0x{Pfn:x} ({Zone}, {kind}, refcount {Volatile.Read(ref memory.Frames.RefCount(head))})";
     }
 }

@@ -46,6 +46,7 @@ public sealed partial class PhysicalMemory : IDisposable
         }
 
         TotalFrames = deviceEnd;
+        Id = MachineRegistry.Register(this);
         Frames = new FrameTable(deviceEnd);
         DataStore = new PageDataStore(deviceEnd);
         Mappings = new MappingRegistry();
@@ -93,6 +94,9 @@ public sealed partial class PhysicalMemory : IDisposable
 
     internal FrameTable Frames { get; }
 
+    /// <summary>The id pages use to name this machine (<see cref="MachineRegistry"/>).</summary>
+    internal int Id { get; }
+
     internal PageDataStore DataStore { get; }
 
     internal MappingRegistry Mappings { get; }
@@ -128,24 +132,33 @@ public sealed partial class PhysicalMemory : IDisposable
         SetFlag(page.Pfn, PageFlags.HwPoison);
     }
 
-    /// <summary>Marks the machine gone: further use throws <see cref="ObjectDisposedException"/>.</summary>
-    public void Dispose() => disposed = true;
+    /// <summary>
+    /// Marks the machine gone: further use throws <see cref="ObjectDisposedException"/>, and its pages no longer
+    /// resolve to it, so the machine and its page data can be collected.
+    /// </summary>
+    public void Dispose()
+    {
+        if (!disposed)
+        {
+            disposed = true;
+            MachineRegistry.Unregister(Id);
+        }
+    }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(disposed, this);
 
     internal void CheckOwned(Page page, string paramName)
     {
-        if (page.Memory is null)
+        if (page.IsNull)
         {
             throw new ArgumentException("The page is null (default): no reference was taken into this slot.", paramName);
         }
 
-        if (!ReferenceEquals(page.Memory, this))
+        ThrowIfDisposed();
+        if (page.MachineId != Id)
         {
             throw new ArgumentException($"{page} belongs to another PhysicalMemory.", paramName);
         }
-
-        ThrowIfDisposed();
     }
 
     internal Zone ZoneOf(long pfn)

@@ -81,4 +81,29 @@ public class PhysicalMemoryTests
         Assert.Throws<ObjectDisposedException>(() => memory.PfnToPage(1));
         Assert.Throws<ObjectDisposedException>(() => new AddressSpace(memory));
     }
+
+    [Fact]
+    public void A_page_is_an_unmanaged_8_byte_value_and_the_typed_references_share_its_layout()
+    {
+        Assert.False(System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<Page>());
+        Assert.Equal(8, System.Runtime.CompilerServices.Unsafe.SizeOf<Page>());
+        Assert.Equal(8, System.Runtime.CompilerServices.Unsafe.SizeOf<PinnedPage>());
+        Assert.Equal(8, System.Runtime.CompilerServices.Unsafe.SizeOf<GotPage>());
+        Assert.True(default(Page).IsNull);
+        Assert.Null(default(Page).Memory);
+    }
+
+    [Fact]
+    public void Pages_of_a_disposed_machine_no_longer_resolve_and_say_so()
+    {
+        var memory = new PhysicalMemory(16);
+        var page = memory.PfnToPage(3);
+        Assert.Same(memory, page.Memory);
+        memory.Dispose();
+        Assert.Null(page.Memory);
+        Assert.False(page.IsNull);
+        Assert.Throws<ObjectDisposedException>(() => page.RefCount);
+        Assert.Throws<ObjectDisposedException>(() => Gup.PutPage(page));
+        Assert.Contains("disposed", page.ToString());
+    }
 }
