@@ -5,6 +5,7 @@ return args.FirstOrDefault() switch
 {
     "bench" => BenchCommand.Run(args[1..]),
     "demo" => DemoCommand.Run(),
+    "migrate" => MigrateCommand.Run(args[1..]),
     null or "-h" or "--help" or "help" => Usage(0),
     var unknown => Usage(2, $"pinapi: unknown command '{unknown}'"),
 };
@@ -19,6 +20,9 @@ static int Usage(int code, string? error = null)
     var text = """
         usage: pinapi <command>
 
+          migrate <project|solution|folder> [--out DIR] [--rules PIN0301,...] [--dry-run]
+                          apply the seed series' migration (PutUserPage* -> UnpinUserPage*, GET -> PIN)
+                          with dotnet format, then print per rule the sites found, fixed and left
           demo            pin a buffer, let a device write into it, unpin it: the library in one run
           bench [--full]  run the benchmark suites and print each goal with its measured ratio
                           (default: quick mode, 8 iterations; --full: BenchmarkDotNet defaults)

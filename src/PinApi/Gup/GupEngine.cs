@@ -44,7 +44,7 @@ internal static class GupEngine
         }
 
         if ((flags & (GupFlags.Pin | GupFlags.Get)) == (GupFlags.Pin | GupFlags.Get) ||
-            ((flags & GupFlags.Pin) == 0 && (flags & GupFlags.Longterm) != 0) ||
+            ((flags & GupFlags.Pin) == 0 && (flags & GupFlags.Longterm) != 0 && !SeedEraLongtermGet(memory, entry)) ||
             ((flags & (GupFlags.Get | GupFlags.Pin)) != 0 && !hasPages) ||
             ((flags & GupFlags.Longterm) != 0 && (flags & GupFlags.PciP2pdma) != 0))
         {
@@ -115,6 +115,13 @@ internal static class GupEngine
 
         return result;
     }
+
+    /// <summary>
+    /// v5.6 let get_user_pages, get_user_pages_fast and get_user_pages_remote(locked = NULL) take FOLL_LONGTERM;
+    /// the locked/unlocked forms refused it ("incompatible with FAULT_FLAG_ALLOW_RETRY", KERNEL.md §2.4, §4).
+    /// </summary>
+    private static bool SeedEraLongtermGet(PhysicalMemory memory, GupEntry entry) =>
+        memory.Semantics == GupSemantics.SeedEra && entry is GupEntry.Locked or GupEntry.Fast;
 
     /// <summary>Takes the references of one grab: +1 for GET; +bias, or +1 and +1 pincount on a large folio, for PIN.</summary>
     internal static bool TryGrab(PhysicalMemory memory, long pfn, GupFlags flags) => TryGrabFolio(memory, memory.HeadOf(pfn), 1, flags);
@@ -367,15 +374,23 @@ internal static class GupEngine
             }
 
             // __gup_longterm_locked(): pin, then migrate what may not be pinned long-term, and pin again.
+            var migrate = hasPages;
             for (var pass = 0; pass < MaxMigrationPasses; pass++)
             {
                 var got = GetUserPagesLocked(mm, start, nrPages, flags, pages, hasPages);
-                if (got <= 0)
+                if (got <= 0 || !migrate)
                 {
                     return got;
                 }
 
                 var rc = LongtermMigration.CheckAndMigrate(mm.Memory, pages[..(int)got], flags);
+                if (rc == -(int)Errno.ENOMEM && mm.Memory.Semantics == GupSemantics.SeedEra)
+                {
+                    // v5.6's check_and_migrate_cma_pages() pinned in place when migration failed.
+                    migrate = false;
+                    continue;
+                }
+
                 if (rc != -(int)Errno.EAGAIN)
                 {
                     return rc == 0 ? got : rc;

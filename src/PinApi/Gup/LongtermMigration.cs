@@ -8,9 +8,17 @@ namespace PinApi;
 /// </summary>
 internal static class LongtermMigration
 {
-    /// <summary><c>folio_is_longterm_pinnable()</c>.</summary>
+    /// <summary>
+    /// <c>folio_is_longterm_pinnable()</c>: not in ZONE_MOVABLE, CMA or ZONE_DEVICE. In the seed era only CMA was
+    /// migrated (<c>check_and_migrate_cma_pages</c>); ZONE_MOVABLE joined in ~v5.13.
+    /// </summary>
     public static bool IsPinnable(PhysicalMemory memory, long head) =>
-        memory.IsZeroPfn(head) || memory.ZoneOf(head) is not (Zone.Movable or Zone.Cma or Zone.Device);
+        memory.IsZeroPfn(head) || memory.ZoneOf(head) switch
+        {
+            Zone.Cma or Zone.Device => false,
+            Zone.Movable => memory.Semantics == GupSemantics.SeedEra,
+            _ => true,
+        };
 
     /// <summary>
     /// 0 when every page may stay pinned; -EAGAIN after unpinning everything and migrating the offenders (pin

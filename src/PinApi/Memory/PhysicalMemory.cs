@@ -83,6 +83,9 @@ public sealed partial class PhysicalMemory : IDisposable
     /// <summary>Who holds which GUP reference, and where it was taken (off until enabled).</summary>
     public PinTracker PinTracker { get; }
 
+    /// <summary>Which kernel's GUP rules this machine follows where the eras differ; mainline unless set.</summary>
+    public GupSemantics Semantics { get; set; } = GupSemantics.Mainline;
+
     /// <summary>The shared zero page that read faults of anonymous memory map; pins of it are not counted.</summary>
     public Page ZeroPage => new(this, ZeroPfn);
 

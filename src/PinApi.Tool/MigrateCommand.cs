@@ -1,0 +1,186 @@
+using System.Diagnostics;
+
+namespace PinApi.Tool;
+
+/// <summary>
+/// <c>pinapi migrate &lt;project|solution|folder&gt; [--out DIR] [--rules PIN0301,…] [--dry-run]</c>: the seed series'
+/// migration done mechanically. It builds first (so the analyzers exist and the sites are counted), applies the
+/// PinApi code fixes with <c>dotnet format analyzers</c>, refuses dotnet format's false greens (nothing built, no
+/// code fix found, fixes still pending), rebuilds, and prints per rule what was found, fixed and left.
+/// </summary>
+internal static class MigrateCommand
+{
+    /// <summary>The rename, then the GET→PIN conversions of PIN0002/PIN0201/PIN0205, then the release-family fix.</summary>
+    public static readonly string[] DefaultRules = ["PIN0301", "PIN0002", "PIN0201", "PIN0205", "PIN0001"];
+
+    private const string BeforeLog = "pinapi-before.sarif";
+    private const string AfterLog = "pinapi-after.sarif";
+
+    public static int Run(string[] args)
+    {
+        string? path = null;
+        string? outDirectory = null;
+        var rules = DefaultRules;
+        var dryRun = false;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--out" when i + 1 < args.Length:
+                    outDirectory = args[++i];
+                    break;
+                case "--rules" when i + 1 < args.Length:
+                    rules = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    break;
+                case "--dry-run":
+                    dryRun = true;
+                    break;
+                case var option when option.StartsWith("--", StringComparison.Ordinal):
+                    return Fail($"unknown or incomplete option '{option}'");
+                default:
+                    path ??= args[i];
+                    break;
+            }
+        }
+
+        if (path is null)
+        {
+            return Fail("usage: pinapi migrate <project|solution|folder> [--out DIR] [--rules PIN0301,...] [--dry-run]");
+        }
+
+        var watch = Stopwatch.StartNew();
+        MigrationTarget target;
+        try
+        {
+            target = MigrationTarget.Resolve(path);
+            if (outDirectory is not null)
+            {
+                target = target.CopyTo(outDirectory);
+                Console.WriteLine($"working on a copy: {target.Directory}");
+            }
+        }
+        catch (Exception ex) when (ex is ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            return Fail(ex.Message);
+        }
+
+        Console.WriteLine($"[1/4] building {Path.GetFileName(target.File)} with the PinApi analyzers ...");
+        var before = Build(target, BeforeLog, out var buildError);
+        if (before is null)
+        {
+            return Fail($"the build before migrating failed:\n{buildError}");
+        }
+
+        var found = Count(before, rules);
+        if (dryRun)
+        {
+            PrintTable(rules, found, found, fixedAny: false);
+            PrintSites(before.Where(d => rules.Contains(d.RuleId)), "sites found (dry run, nothing changed)");
+            Console.WriteLine($"wall time {watch.Elapsed.TotalSeconds:F1} s");
+            return 0;
+        }
+
+        Console.WriteLine($"[2/4] applying fixes for {string.Join(", ", rules)} with dotnet format ...");
+        var format = DotnetCli.Run(target.Directory, "format", "analyzers", target.File, "--diagnostics", string.Join(' ', rules), "--severity", "info", "--no-restore");
+        var noFix = format.Output.Split('\n').Where(l => l.Contains("No associated code fix found", StringComparison.Ordinal)).Select(l => l.Trim()).ToList();
+        if (format.ExitCode != 0)
+        {
+            return Fail($"dotnet format failed (exit {format.ExitCode}):\n{format.Output}");
+        }
+
+        Console.WriteLine($"[3/4] checking that no fix is left pending ...");
+        var verify = DotnetCli.Run(target.Directory, "format", "analyzers", target.File, "--diagnostics", string.Join(' ', rules), "--severity", "info", "--no-restore", "--verify-no-changes");
+        var pending = verify.ExitCode != 0;
+
+        Console.WriteLine($"[4/4] rebuilding ...");
+        var after = Build(target, AfterLog, out buildError);
+        if (after is null)
+        {
+            return Fail($"the migrated code does not build:\n{buildError}");
+        }
+
+        var left = Count(after, rules);
+        PrintTable(rules, found, left, fixedAny: true);
+        PrintSites(after.Where(d => rules.Contains(d.RuleId)), "sites left (no mechanical fix applies; each needs a decision)");
+        foreach (var line in noFix)
+        {
+            Console.WriteLine($"  dotnet format: {line}");
+        }
+
+        if (pending)
+        {
+            Console.WriteLine("  dotnet format --verify-no-changes still finds fixes to apply: run the migration again.");
+        }
+
+        Console.WriteLine($"wall time {watch.Elapsed.TotalSeconds:F1} s");
+        return pending ? 1 : 0;
+    }
+
+    /// <summary>Builds with a SARIF log per project and returns its diagnostics, or null when the build failed.</summary>
+    private static List<SarifDiagnostic>? Build(MigrationTarget target, string logName, out string error)
+    {
+        foreach (var stale in Directory.GetFiles(target.Directory, logName, SearchOption.AllDirectories))
+        {
+            File.Delete(stale);
+        }
+
+        // A real compile (--no-incremental): an up-to-date build skips csc and would report nothing.
+        var build = DotnetCli.Run(target.Directory, "build", target.File, "--no-incremental", $"-p:ErrorLog={logName}%2Cversion%3D2.1");
+        error = string.Join('\n', build.Output.Split('\n').Where(l => l.Contains(" error ", StringComparison.Ordinal)).Distinct().Take(20));
+        if (build.ExitCode != 0)
+        {
+            return null;
+        }
+
+        var logs = Directory.GetFiles(target.Directory, logName, SearchOption.AllDirectories);
+        if (logs.Length == 0)
+        {
+            error = "the build wrote no SARIF log, so nothing can be counted";
+            return null;
+        }
+
+        return logs.SelectMany(SarifDiagnostic.Read).Distinct().ToList();
+    }
+
+    private static Dictionary<string, int> Count(IEnumerable<SarifDiagnostic> diagnostics, string[] rules) =>
+        rules.ToDictionary(rule => rule, rule => diagnostics.Count(d => d.RuleId == rule));
+
+    private static void PrintTable(string[] rules, Dictionary<string, int> found, Dictionary<string, int> left, bool fixedAny)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"{"rule",-8} {"found",6} {"fixed",6} {"left",6}");
+        foreach (var rule in rules)
+        {
+            var fixedCount = fixedAny ? Math.Max(0, found[rule] - left[rule]) : 0;
+            Console.WriteLine($"{rule,-8} {found[rule],6} {fixedCount,6} {left[rule],6}");
+        }
+
+        var total = rules.Sum(r => found[r]);
+        var totalLeft = rules.Sum(r => left[r]);
+        Console.WriteLine($"{"total",-8} {total,6} {(fixedAny ? Math.Max(0, total - totalLeft) : 0),6} {totalLeft,6}");
+        Console.WriteLine();
+    }
+
+    private static void PrintSites(IEnumerable<SarifDiagnostic> sites, string heading)
+    {
+        var list = sites.OrderBy(d => d.File, StringComparer.Ordinal).ThenBy(d => d.Line).ToList();
+        if (list.Count == 0)
+        {
+            return;
+        }
+
+        Console.WriteLine($"{heading}:");
+        foreach (var site in list)
+        {
+            Console.WriteLine($"  {site.RuleId} {site.Site}: {site.Message}");
+        }
+
+        Console.WriteLine();
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine($"pinapi migrate: {message}");
+        return 2;
+    }
+}
