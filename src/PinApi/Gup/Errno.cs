@@ -42,6 +42,7 @@ public enum Errno
     ENOSYS = 38,
     EOVERFLOW = 75,
     EOPNOTSUPP = 95,
+    ENOBUFS = 105,
     ETIMEDOUT = 110,
     EREMOTEIO = 121,
     EHWPOISON = 133,

@@ -1,0 +1,143 @@
+namespace PinApi.Samples.Drivers;
+
+/// <summary>
+/// fs/io_uring.c, <c>io_sqe_buffer_register()</c> / <c>io_sqe_buffer_unregister()</c> as of v5.6 (seed #15:
+/// <c>pin_user_pages(ubuf, nr_pages, FOLL_WRITE | FOLL_LONGTERM, pages, vmas)</c>). Registered (fixed) buffers are
+/// long-term pins; file-backed memory other than hugetlbfs is refused.
+/// </summary>
+public sealed class IoUring : IUserBufferDriver
+{
+    private readonly List<MappedUbuf> userBufs = [];
+    private AddressSpace? mm;
+    private readonly bool accountMem;
+
+    /// <param name="accountMem"><c>ctx-&gt;account_mem</c>: the task lacks CAP_IPC_LOCK, so buffers count against RLIMIT_MEMLOCK.</param>
+    public IoUring(bool accountMem = true) => this.accountMem = accountMem;
+
+    public string Name => "io_uring";
+
+    public string KernelSite => "fs/io_uring.c: io_sqe_buffer_register, io_sqe_buffer_unregister";
+
+    public bool DeviceWritesMemory => true;
+
+    public int Register(AddressSpace mm, DmaDevice dma, Iommu iommu, ulong address, ulong length)
+    {
+        this.mm = mm;
+        return IoSqeBufferRegister(mm, dma, [(address, length)]);
+    }
+
+    /// <summary>IORING_OP_READ_FIXED: the block device DMAs into the registered buffer's bvecs.</summary>
+    public int DeviceWrite(long offset, ReadOnlySpan<byte> bytes)
+    {
+        userBufs[0].Bvec.DeviceWrite(offset + userBufs[0].Offset, bytes);
+        return 0;
+    }
+
+    /// <summary>IORING_OP_WRITE_FIXED: the device reads the registered buffer.</summary>
+    public int DeviceRead(long offset, Span<byte> destination)
+    {
+        userBufs[0].Bvec.DeviceRead(offset + userBufs[0].Offset, destination);
+        return 0;
+    }
+
+    public void Release() => IoSqeBufferUnregister();
+
+    private int IoSqeBufferRegister(AddressSpace mm, DmaDevice dma, (ulong Base, ulong Len)[] iovecs)
+    {
+        var ret = 0;
+        foreach (var iov in iovecs)
+        {
+            // "arbitrary limit, but we need something": SZ_1G.
+            if (iov.Len == 0 || iov.Len > 1UL << 30)
+            {
+                ret = -(int)Errno.EFAULT;
+                goto err;
+            }
+
+            var ubuf = iov.Base;
+            var end = (ubuf + iov.Len + PageMath.PageSize - 1) >> PageMath.PageShift;
+            var start = ubuf >> PageMath.PageShift;
+            var nrPages = (long)(end - start);
+            if (accountMem)
+            {
+                ret = mm.AccountLockedVm(nrPages, increment: true);
+                if (ret != 0)
+                {
+                    goto err;
+                }
+            }
+
+            // The kernel reuses one pages[] array and copies each entry into imu->bvec[]; here the array becomes the bvec.
+            var pages = new Page[nrPages];
+
+            long pret;
+            using (mm.MmapReadLock())
+            {
+                pret = Gup.PinUserPages(mm, ubuf & PageMath.PageMask, nrPages, GupFlags.Write | GupFlags.Longterm, pages);
+                if (pret == nrPages)
+                {
+                    // "don't support file backed memory"
+                    for (long j = 0; j < nrPages; j++)
+                    {
+                        var vma = mm.FindVma((ubuf & PageMath.PageMask) + ((ulong)j * PageMath.PageSize));
+                        if (vma is not { Kind: VmaKind.AnonymousPrivate or VmaKind.Hugetlb })
+                        {
+                            ret = -(int)Errno.EOPNOTSUPP;
+                            break;
+                        }
+                    }
+                }
+                else
+                {
+                    ret = pret < 0 ? (int)pret : -(int)Errno.EFAULT;
+                }
+            }
+
+            if (ret != 0)
+            {
+                // "if we did partial map, or found file backed vmas, release any pages we did get"
+                if (pret > 0)
+                {
+                    Gup.UnpinUserPages(pages.AsSpan(0, (int)pret));
+                }
+
+                if (accountMem)
+                {
+                    mm.AccountLockedVm(nrPages, increment: false);
+                }
+
+                goto err;
+            }
+
+            userBufs.Add(new MappedUbuf(pages, dma.MapPages(pages), (long)(ubuf & ~PageMath.PageMask)));
+        }
+
+        return 0;
+
+    err:
+        IoSqeBufferUnregister();
+        return ret;
+    }
+
+    /// <summary>
+    /// <c>io_sqe_buffer_unregister()</c>. v5.6 unpins with a plain <c>unpin_user_page()</c> per bvec; the buffers are
+    /// anonymous and were pinned FOLL_WRITE for reads into them, so the port releases them dirty (PIN0101).
+    /// </summary>
+    private void IoSqeBufferUnregister()
+    {
+        foreach (var imu in userBufs)
+        {
+            imu.Bvec.Unmap();
+            Gup.UnpinUserPagesDirtyLock(imu.Pages, makeDirty: true);
+            if (accountMem)
+            {
+                mm!.AccountLockedVm(imu.Pages.Length, increment: false);
+            }
+        }
+
+        userBufs.Clear();
+    }
+
+    /// <summary><c>struct io_mapped_ubuf</c>.</summary>
+    private sealed record MappedUbuf(Page[] Pages, DmaMapping Bvec, long Offset);
+}

@@ -1,0 +1,1 @@
+return PinApi.Samples.GupBenchmark.GupBenchmarkTool.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,1 @@
+return PinApi.Samples.VfioMdevPci.VfioMdevPciDemo.Run(Console.Out);
