@@ -46,6 +46,11 @@ internal sealed record MigrationTarget(string File, string Directory)
         }
 
         CopyTree(Directory, destination);
+        foreach (var project in System.IO.Directory.GetFiles(destination, "*.csproj", SearchOption.AllDirectories))
+        {
+            RepointOutsideReferences(project, Path.Combine(Directory, Path.GetRelativePath(destination, project)), destination);
+        }
+
         foreach (var inheritedFile in new[] { "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props" })
         {
             var inherited = FindAbove(Directory, inheritedFile);
@@ -62,6 +67,39 @@ internal sealed record MigrationTarget(string File, string Directory)
         }
 
         return new MigrationTarget(Path.Combine(destination, Path.GetFileName(File)), destination);
+    }
+
+    /// <summary>
+    /// A reference such as <c>../Workload/Workload.csproj</c> leaves the copied folder: point it at the original
+    /// project, absolutely, so the copy builds against the same code. References inside the copy stay relative.
+    /// </summary>
+    private static void RepointOutsideReferences(string copiedProject, string originalProject, string copyRoot)
+    {
+        var document = System.Xml.Linq.XDocument.Load(copiedProject, System.Xml.Linq.LoadOptions.PreserveWhitespace);
+        var originalDirectory = Path.GetDirectoryName(originalProject)!;
+        var changed = false;
+        foreach (var element in document.Descendants().Where(e => e.Name.LocalName is "ProjectReference" or "Import"))
+        {
+            var attribute = element.Attribute("Include") ?? element.Attribute("Project");
+            if (attribute is null || Path.IsPathRooted(attribute.Value) || attribute.Value.Contains('$'))
+            {
+                continue;
+            }
+
+            var inCopy = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(copiedProject)!, attribute.Value));
+            if (inCopy.StartsWith(copyRoot + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            attribute.Value = Path.GetFullPath(Path.Combine(originalDirectory, attribute.Value));
+            changed = true;
+        }
+
+        if (changed)
+        {
+            document.Save(copiedProject, System.Xml.Linq.SaveOptions.DisableFormatting);
+        }
     }
 
     private static string? FindAbove(string directory, string fileName)
