@@ -13,8 +13,8 @@ internal static class MigrateCommand
     /// <summary>The rename, then the GET→PIN conversions of PIN0002/PIN0201/PIN0205, then the release-family fix.</summary>
     public static readonly string[] DefaultRules = ["PIN0301", "PIN0002", "PIN0201", "PIN0205", "PIN0001"];
 
-    private const string BeforeLog = "pinapi-before.sarif";
-    private const string AfterLog = "pinapi-after.sarif";
+    private const string BeforeLog = "before";
+    private const string AfterLog = "after";
 
     public static int Run(string[] args)
     {
@@ -116,26 +116,55 @@ internal static class MigrateCommand
         return pending ? 1 : 0;
     }
 
-    /// <summary>Builds with a SARIF log per project and returns its diagnostics, or null when the build failed.</summary>
-    private static List<SarifDiagnostic>? Build(MigrationTarget target, string logName, out string error)
+    /// <summary>
+    /// Builds with a SARIF log per project and returns the diagnostics of the target's own projects, or null when the
+    /// build failed. The logs go to the target's .pinapi folder, never beside referenced projects elsewhere.
+    /// </summary>
+    private static List<SarifDiagnostic>? Build(MigrationTarget target, string phase, out string error)
     {
-        foreach (var stale in Directory.GetFiles(target.Directory, logName, SearchOption.AllDirectories))
+        var logDirectory = Path.Combine(target.Directory, ".pinapi");
+        Directory.CreateDirectory(logDirectory);
+        foreach (var stale in Directory.GetFiles(logDirectory, $"*.{phase}.sarif"))
         {
             File.Delete(stale);
         }
 
-        // A real compile (--no-incremental): an up-to-date build skips csc and would report nothing.
-        var build = DotnetCli.Run(target.Directory, "build", target.File, "--no-incremental", $"-p:ErrorLog={logName}%2Cversion%3D2.1");
+        // Evaluated inside each project, so $(MSBuildProjectName) names that project's log.
+        var props = Path.Combine(logDirectory, $"errorlog.{phase}.props");
+        File.WriteAllText(props, $"""
+            <Project>
+              <PropertyGroup>
+                <ErrorLog>$(MSBuildThisFileDirectory)$(MSBuildProjectName).{phase}.sarif,version=2.1</ErrorLog>
+              </PropertyGroup>
+            </Project>
+            """);
+
+        // An up-to-date project skips csc and logs nothing: clear the target's own intermediate output so its
+        // projects really compile, while referenced projects elsewhere stay incremental.
+        var projects = target.Projects();
+        foreach (var project in projects)
+        {
+            var obj = Path.Combine(Path.GetDirectoryName(project)!, "obj");
+            if (Directory.Exists(obj))
+            {
+                Directory.Delete(obj, recursive: true);
+            }
+        }
+
+        var build = DotnetCli.Run(target.Directory, "build", target.File, $"-p:CustomBeforeMicrosoftCommonProps={props}");
         error = string.Join('\n', build.Output.Split('\n').Where(l => l.Contains(" error ", StringComparison.Ordinal)).Distinct().Take(20));
         if (build.ExitCode != 0)
         {
             return null;
         }
 
-        var logs = Directory.GetFiles(target.Directory, logName, SearchOption.AllDirectories);
-        if (logs.Length == 0)
+        var logs = projects
+            .Select(project => Path.Combine(logDirectory, $"{Path.GetFileNameWithoutExtension(project)}.{phase}.sarif"))
+            .Where(File.Exists)
+            .ToList();
+        if (logs.Count == 0)
         {
-            error = "the build wrote no SARIF log, so nothing can be counted";
+            error = "the build wrote no SARIF log for the target's projects, so nothing can be counted";
             return null;
         }
 

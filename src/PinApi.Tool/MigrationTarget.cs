@@ -32,6 +32,12 @@ internal sealed record MigrationTarget(string File, string Directory)
                 : $"{path} holds several projects or solutions; name one: {string.Join(", ", candidates.Select(Path.GetFileName))}");
     }
 
+    /// <summary>The C# projects inside the target's folder (what the migration rewrites).</summary>
+    public IReadOnlyList<string> Projects() =>
+        System.IO.Directory.GetFiles(Directory, "*.csproj", SearchOption.AllDirectories)
+            .Where(p => !p.Contains($"{Path.DirectorySeparatorChar}.pinapi{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .ToList();
+
     /// <summary>
     /// Copies the target's folder (without bin/ and obj/) into <paramref name="outDirectory"/>. The copy keeps
     /// building like the original: a Directory.Build.props beside it imports the one the original folder inherited,
@@ -127,7 +133,7 @@ internal sealed record MigrationTarget(string File, string Directory)
         foreach (var directory in System.IO.Directory.GetDirectories(source))
         {
             var name = Path.GetFileName(directory);
-            if (name is "bin" or "obj" or ".vs")
+            if (name is "bin" or "obj" or ".vs" or ".pinapi")
             {
                 continue;
             }
