@@ -146,103 +146,53 @@ public sealed partial class AddressSpace : IDisposable
     }
 
     /// <summary>Changes the protection of a mapped range (<c>mprotect</c>); 0, -EINVAL, -ENOMEM (unmapped) or -EACCES.</summary>
-    public int Mprotect(ulong start, ulong length, Protection protection)
+    public int Mprotect(ulong start, ulong length, Protection protection) => UpdateRange(start, length, vma =>
     {
-        ThrowIfDisposed();
-        if (!IsValidRange(start, length))
+        if ((protection & Protection.Write) != 0 && (vma.Flags & VmFlags.MayWrite) == 0)
         {
-            return -(int)Errno.EINVAL;
+            return -(int)Errno.EACCES;
         }
 
-        var end = start + ((length + PhysicalMemory.PageSize - 1) & ~(ulong)(PhysicalMemory.PageSize - 1));
-        using (MmapWriteLock())
+        vma.Protection = protection;
+        vma.Flags = (vma.Flags & ~(VmFlags.Read | VmFlags.Write | VmFlags.Exec)) | ProtectionFlags(protection);
+        if ((protection & Protection.Write) == 0)
         {
-            if (!IsFullyMapped(start, end))
+            for (var i = 0; i < vma.Ptes.Length; i++)
             {
-                return -(int)Errno.ENOMEM;
-            }
-
-            SplitAt(start);
-            SplitAt(end);
-            foreach (var vma in Volatile.Read(ref vmas))
-            {
-                if (vma.End <= start || vma.Start >= end)
-                {
-                    continue;
-                }
-
-                if ((protection & Protection.Write) != 0 && (vma.Flags & VmFlags.MayWrite) == 0)
-                {
-                    return -(int)Errno.EACCES;
-                }
-
-                vma.Protection = protection;
-                vma.Flags = (vma.Flags & ~(VmFlags.Read | VmFlags.Write | VmFlags.Exec)) | ProtectionFlags(protection);
-                if ((protection & Protection.Write) == 0)
-                {
-                    for (var i = 0; i < vma.Ptes.Length; i++)
-                    {
-                        ClearPteBits(ref vma.Ptes[i], Pte.Write);
-                    }
-                }
+                ClearPteBits(ref vma.Ptes[i], Pte.Write);
             }
         }
 
         return 0;
-    }
+    });
 
     /// <summary><c>madvise()</c> for the advice of <see cref="Advice"/>; 0, -EINVAL or -ENOMEM (unmapped).</summary>
-    public int Madvise(ulong start, ulong length, Advice advice)
+    public int Madvise(ulong start, ulong length, Advice advice) => UpdateRange(start, length, vma =>
     {
-        ThrowIfDisposed();
-        if (!IsValidRange(start, length))
+        switch (advice)
         {
-            return -(int)Errno.EINVAL;
-        }
-
-        var end = start + ((length + PhysicalMemory.PageSize - 1) & ~(ulong)(PhysicalMemory.PageSize - 1));
-        using (MmapWriteLock())
-        {
-            if (!IsFullyMapped(start, end))
-            {
-                return -(int)Errno.ENOMEM;
-            }
-
-            SplitAt(start);
-            SplitAt(end);
-            foreach (var vma in Volatile.Read(ref vmas))
-            {
-                if (vma.End <= start || vma.Start >= end)
+            case Advice.HugePage:
+                vma.Flags |= VmFlags.HugePage;
+                break;
+            case Advice.NoHugePage:
+                vma.Flags &= ~VmFlags.HugePage;
+                break;
+            case Advice.DontNeed:
+                if (vma.Kind is VmaKind.Device or VmaKind.Hugetlb)
                 {
-                    continue;
+                    return -(int)Errno.EINVAL;
                 }
 
-                switch (advice)
+                for (var i = 0; i < vma.Ptes.Length; i++)
                 {
-                    case Advice.HugePage:
-                        vma.Flags |= VmFlags.HugePage;
-                        break;
-                    case Advice.NoHugePage:
-                        vma.Flags &= ~VmFlags.HugePage;
-                        break;
-                    case Advice.DontNeed:
-                        if (vma.Kind is VmaKind.Device or VmaKind.Hugetlb)
-                        {
-                            return -(int)Errno.EINVAL;
-                        }
-
-                        for (var i = 0; i < vma.Ptes.Length; i++)
-                        {
-                            ZapPte(ref vma.Ptes[i]);
-                        }
-
-                        break;
+                    ZapPte(ref vma.Ptes[i]);
                 }
-            }
+
+                break;
         }
 
         return 0;
-    }
+    });
 
     /// <summary>The VMA containing <paramref name="address"/>, or null.</summary>
     public Vma? FindVma(ulong address)
@@ -343,6 +293,46 @@ public sealed partial class AddressSpace : IDisposable
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The common frame of mprotect and madvise: validate, take the write lock, require the range to be mapped,
+    /// split VMAs at its edges and apply <paramref name="apply"/> to each VMA inside it; the first error stops.
+    /// </summary>
+    private int UpdateRange(ulong start, ulong length, Func<Vma, int> apply)
+    {
+        ThrowIfDisposed();
+        if (!IsValidRange(start, length))
+        {
+            return -(int)Errno.EINVAL;
+        }
+
+        var end = start + ((length + PhysicalMemory.PageSize - 1) & ~(ulong)(PhysicalMemory.PageSize - 1));
+        using (MmapWriteLock())
+        {
+            if (!IsFullyMapped(start, end))
+            {
+                return -(int)Errno.ENOMEM;
+            }
+
+            SplitAt(start);
+            SplitAt(end);
+            foreach (var vma in Volatile.Read(ref vmas))
+            {
+                if (vma.End <= start || vma.Start >= end)
+                {
+                    continue;
+                }
+
+                var rc = apply(vma);
+                if (rc != 0)
+                {
+                    return rc;
+                }
+            }
+        }
+
+        return 0;
     }
 
     internal static bool IsValidRange(ulong start, ulong length) =>
