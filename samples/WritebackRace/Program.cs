@@ -1,4 +1,5 @@
 using System.Text;
+using PinApi;
 using PinApi.Samples.WritebackRace;
 
 // Reproduces the FOLL_GET writeback race and its FOLL_PIN fix on a real file in the temp folder, then prints

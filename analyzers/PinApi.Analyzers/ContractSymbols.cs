@@ -1,0 +1,130 @@
+using System.Collections.Concurrent;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace PinApi.Analyzers;
+
+/// <summary>
+/// The PinApi contract attributes of one compilation, resolved once at compilation start by metadata name (the
+/// analyzers never reference the library), plus per-method caches of the contracts read from them. Shared by every
+/// action of a compilation, so the caches are concurrent.
+/// </summary>
+internal sealed class ContractSymbols
+{
+    private readonly ConcurrentDictionary<IMethodSymbol, AcquireContract?> acquires = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IMethodSymbol, ReleaseContract?> releases = new(SymbolEqualityComparer.Default);
+
+    private ContractSymbols(Compilation compilation, INamedTypeSymbol acquiresAttribute, INamedTypeSymbol releasesAttribute)
+    {
+        AcquiresAttribute = acquiresAttribute;
+        ReleasesAttribute = releasesAttribute;
+        TakesOwnershipAttribute = compilation.GetTypeByMetadataName("PinApi.Contracts.TakesOwnershipAttribute");
+        RequiresPinAttribute = compilation.GetTypeByMetadataName("PinApi.Contracts.RequiresPinAttribute");
+        PageDataAttribute = compilation.GetTypeByMetadataName("PinApi.Contracts.PageDataAttribute");
+        DirtiesPageAttribute = compilation.GetTypeByMetadataName("PinApi.Contracts.DirtiesPageAttribute");
+        DirtiesPageLockedAttribute = compilation.GetTypeByMetadataName("PinApi.Contracts.DirtiesPageLockedAttribute");
+        PageType = compilation.GetTypeByMetadataName("PinApi.Page");
+        LibraryAssembly = acquiresAttribute.ContainingAssembly;
+    }
+
+    public INamedTypeSymbol AcquiresAttribute { get; }
+
+    public INamedTypeSymbol ReleasesAttribute { get; }
+
+    public INamedTypeSymbol? TakesOwnershipAttribute { get; }
+
+    public INamedTypeSymbol? RequiresPinAttribute { get; }
+
+    public INamedTypeSymbol? PageDataAttribute { get; }
+
+    public INamedTypeSymbol? DirtiesPageAttribute { get; }
+
+    public INamedTypeSymbol? DirtiesPageLockedAttribute { get; }
+
+    public INamedTypeSymbol? PageType { get; }
+
+    /// <summary>The assembly that defines the contracts: its unannotated members are known not to keep references.</summary>
+    public IAssemblySymbol LibraryAssembly { get; }
+
+    /// <summary>Resolves the contract attributes, or returns null when the compilation does not reference PinApi.</summary>
+    public static ContractSymbols? TryCreate(Compilation compilation)
+    {
+        var acquires = compilation.GetTypeByMetadataName("PinApi.Contracts.AcquiresAttribute");
+        var releases = compilation.GetTypeByMetadataName("PinApi.Contracts.ReleasesAttribute");
+        return acquires is null || releases is null ? null : new ContractSymbols(compilation, acquires, releases);
+    }
+
+    public AcquireContract? GetAcquire(IMethodSymbol method) =>
+        acquires.GetOrAdd(method.OriginalDefinition, ReadAcquire);
+
+    public ReleaseContract? GetRelease(IMethodSymbol method) =>
+        releases.GetOrAdd(method.OriginalDefinition, ReadRelease);
+
+    public bool HasAttribute(ISymbol symbol, INamedTypeSymbol? attribute) =>
+        attribute is not null && symbol.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, attribute));
+
+    /// <summary>True for <c>Page</c>, <c>GotPage</c>, <c>PinnedPage</c>: a value that names one page reference.</summary>
+    public bool IsPageLike(ITypeSymbol? type) =>
+        type is INamedTypeSymbol named &&
+        (SymbolEqualityComparer.Default.Equals(named, PageType) ||
+         (named.IsValueType && SymbolEqualityComparer.Default.Equals(named.ContainingAssembly, LibraryAssembly) &&
+          named.GetMembers().OfType<IPropertySymbol>().Any(p => SymbolEqualityComparer.Default.Equals(p.Type, PageType))));
+
+    private AcquireContract? ReadAcquire(IMethodSymbol method)
+    {
+        var data = Find(method, AcquiresAttribute);
+        if (data is null)
+        {
+            return null;
+        }
+
+        return new AcquireContract(
+            method,
+            KindOf(data),
+            Parameter(method, Named(data, "Pages", "pages")),
+            Parameter(method, Named(data, "Count", "nrPages")),
+            Parameter(method, Named(data, "Flags", "flags")),
+            Named(data, "Twin", null));
+    }
+
+    private ReleaseContract? ReadRelease(IMethodSymbol method)
+    {
+        var data = Find(method, ReleasesAttribute);
+        if (data is null)
+        {
+            return null;
+        }
+
+        return new ReleaseContract(
+            method,
+            KindOf(data),
+            Parameter(method, Named(data, "Pages", "pages")),
+            Parameter(method, Named(data, "Count", null)),
+            Parameter(method, Named(data, "Dirties", null)),
+            Named(data, "Twin", null));
+    }
+
+    private static AttributeData? Find(IMethodSymbol method, INamedTypeSymbol attribute) =>
+        method.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, attribute));
+
+    private static PageRefKind KindOf(AttributeData data) =>
+        data.ConstructorArguments.Length == 1 && data.ConstructorArguments[0].Value is int value && value == (int)PageRefKind.Pin
+            ? PageRefKind.Pin
+            : PageRefKind.Get;
+
+    private static string? Named(AttributeData data, string name, string? fallback)
+    {
+        foreach (var argument in data.NamedArguments)
+        {
+            if (argument.Key == name)
+            {
+                return argument.Value.Value as string;
+            }
+        }
+
+        return fallback;
+    }
+
+    private static IParameterSymbol? Parameter(IMethodSymbol method, string? name) =>
+        name is null ? null : method.Parameters.FirstOrDefault(p => p.Name == name);
+}

@@ -1,0 +1,156 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using PinApi.Analyzers.Flow;
+
+namespace PinApi.Analyzers;
+
+/// <summary>
+/// PIN0001/PIN0002 for references kept in fields: a field filled by an acquire in one method (directly, or through a
+/// local stored into it) and released in another with the other family. Runs per type in a symbol-start action, so it
+/// works while typing without a compilation-end pass.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class FieldPairingAnalyzer : PinAnalyzerBase
+{
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+        Descriptors.PIN0001_PinReleasedAsGet,
+        Descriptors.PIN0002_GetReleasedAsPin);
+
+    private protected override void OnCompilationStart(CompilationStartAnalysisContext context, ContractSymbols contracts)
+    {
+        context.RegisterSymbolStartAction(symbolStart => OnType(symbolStart, contracts), SymbolKind.NamedType);
+    }
+
+    private static void OnType(SymbolStartAnalysisContext context, ContractSymbols contracts)
+    {
+        var type = (INamedTypeSymbol)context.Symbol;
+        if (!type.GetMembers().OfType<IFieldSymbol>().Any(f => PageResolver.IsSpanLike(f.Type) || contracts.IsPageLike(f.Type)))
+        {
+            return;
+        }
+
+        var acquires = new ConcurrentBag<(IFieldSymbol Field, AcquireContract Contract, IInvocationOperation Call)>();
+        var releases = new ConcurrentBag<(IFieldSymbol Field, ReleaseContract Contract, IInvocationOperation Call)>();
+        context.RegisterOperationBlockStartAction(block =>
+        {
+            var resolver = new PageResolver(contracts);
+            var localToField = new ConcurrentDictionary<ISymbol, IFieldSymbol>(SymbolEqualityComparer.Default);
+            var fieldAliases = new ConcurrentDictionary<ISymbol, IFieldSymbol>(SymbolEqualityComparer.Default);
+            var blockAcquires = new ConcurrentBag<(ISymbol Holder, AcquireContract Contract, IInvocationOperation Call)>();
+            var blockReleases = new ConcurrentBag<(ISymbol Holder, ReleaseContract Contract, IInvocationOperation Call)>();
+
+            block.RegisterOperationAction(
+                operation =>
+                {
+                    switch (operation.Operation)
+                    {
+                        case ISimpleAssignmentOperation assignment:
+                            var value = resolver.Resolve(assignment.Value);
+                            var target = resolver.Resolve(assignment.Target);
+                            if (value is not null && target is { IsElement: false })
+                            {
+                                if (target.Value.Holder is IFieldSymbol field && value.Value is { IsElement: false, Holder: ILocalSymbol })
+                                {
+                                    localToField[value.Value.Holder] = field;
+                                }
+                                else if (value.Value.Holder is IFieldSymbol source && target.Value.Holder is ILocalSymbol)
+                                {
+                                    fieldAliases[target.Value.Holder] = source;
+                                }
+                            }
+
+                            break;
+                        case IVariableDeclaratorOperation { Initializer.Value: { } initial } declaration:
+                            if (resolver.Resolve(initial) is { Holder: IFieldSymbol initialField })
+                            {
+                                fieldAliases[declaration.Symbol] = initialField;
+                            }
+
+                            break;
+                        case IForEachLoopOperation loop when loop.LoopControlVariable is IVariableDeclaratorOperation declarator &&
+                                                             resolver.Resolve(loop.Collection) is { Holder: IFieldSymbol collection }:
+                            fieldAliases[declarator.Symbol] = collection;
+                            break;
+                        case IInvocationOperation invocation:
+                            if (contracts.GetAcquire(invocation.TargetMethod) is { Pages: { } acquirePages } acquire &&
+                                resolver.Resolve(OwnershipFlow.Argument(invocation, acquirePages)?.Value) is { } acquired)
+                            {
+                                blockAcquires.Add((acquired.Holder, acquire, invocation));
+                            }
+
+                            if (contracts.GetRelease(invocation.TargetMethod) is { Pages: { } releasePages } release &&
+                                resolver.Resolve(OwnershipFlow.Argument(invocation, releasePages)?.Value) is { } released)
+                            {
+                                blockReleases.Add((released.Holder, release, invocation));
+                            }
+
+                            break;
+                    }
+                },
+                OperationKind.SimpleAssignment,
+                OperationKind.VariableDeclarator,
+                OperationKind.Invocation,
+                OperationKind.Loop);
+
+            block.RegisterOperationBlockEndAction(_ =>
+            {
+                foreach (var (holder, contract, call) in blockAcquires)
+                {
+                    var field = holder as IFieldSymbol ?? (localToField.TryGetValue(holder, out var stored) ? stored : null);
+                    if (field is not null && SymbolEqualityComparer.Default.Equals(field.ContainingType, type))
+                    {
+                        acquires.Add((field, contract, call));
+                    }
+                }
+
+                foreach (var (holder, contract, call) in blockReleases)
+                {
+                    var field = holder as IFieldSymbol ?? (fieldAliases.TryGetValue(holder, out var source) ? source : null);
+                    if (field is not null && SymbolEqualityComparer.Default.Equals(field.ContainingType, type))
+                    {
+                        releases.Add((field, contract, call));
+                    }
+                }
+            });
+        });
+
+        context.RegisterSymbolEndAction(end =>
+        {
+            var byField = acquires.GroupBy(a => a.Field, SymbolEqualityComparer.Default).ToDictionary(g => g.Key!, g => g.ToList(), SymbolEqualityComparer.Default);
+            foreach (var (field, contract, call) in releases.OrderBy(r => r.Call.Syntax.SpanStart))
+            {
+                if (!byField.TryGetValue(field, out var fills))
+                {
+                    continue;
+                }
+
+                // Only a field every acquire fills with the same kind is provably of that kind.
+                var kind = fills[0].Contract.Kind;
+                if (fills.Any(f => f.Contract.Kind != kind) || contract.Kind == kind)
+                {
+                    continue;
+                }
+
+                var fill = fills.OrderBy(f => f.Call.Syntax.SpanStart).First();
+                var replacement = OwnershipFlow.ReleaseTwin(contract, contracts);
+                var properties = replacement is null
+                    ? ImmutableDictionary<string, string?>.Empty
+                    : ImmutableDictionary<string, string?>.Empty.Add(OwnershipFlow.ReplacementKey, replacement);
+                end.ReportDiagnostic(Diagnostic.Create(
+                    kind == PageRefKind.Pin ? Descriptors.PIN0001_PinReleasedAsGet : Descriptors.PIN0002_GetReleasedAsPin,
+                    call.Syntax.GetLocation(),
+                    new[] { fill.Call.Syntax.GetLocation() },
+                    properties,
+                    call.TargetMethod.Name,
+                    field.Name,
+                    fill.Call.TargetMethod.Name,
+                    replacement ?? (kind == PageRefKind.Pin ? "the unpin family" : "PutPage")));
+            }
+        });
+    }
+}

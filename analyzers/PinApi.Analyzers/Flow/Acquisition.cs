@@ -1,0 +1,70 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace PinApi.Analyzers.Flow;
+
+/// <summary>
+/// One acquire call site of the analyzed method and everything the rules need about it: the reference kind, the
+/// variable that receives the pages, the local that receives the returned count, the requested count, and the
+/// flags (FOLL_WRITE / FOLL_LONGTERM, evaluated through constants) together with the releases and dirtying calls
+/// seen for it, which the dirtying and FOLL_LONGTERM rules build on.
+/// </summary>
+internal sealed class Acquisition
+{
+    public Acquisition(int index, IInvocationOperation call, AcquireContract contract, ISymbol holder, IOperation? requestedCount, FlagsValue flags)
+    {
+        Index = index;
+        Call = call;
+        Contract = contract;
+        Holder = holder;
+        RequestedCount = requestedCount;
+        Flags = flags;
+    }
+
+    public int Index { get; }
+
+    public IInvocationOperation Call { get; }
+
+    public AcquireContract Contract { get; }
+
+    public PageRefKind Kind => Contract.Kind;
+
+    /// <summary>The local or parameter the references are written into.</summary>
+    public ISymbol Holder { get; }
+
+    /// <summary>True when the holder is a parameter: the caller's buffer, so the caller owns what is left in it.</summary>
+    public bool OwnedByCaller => Holder is IParameterSymbol;
+
+    /// <summary>True when the acquire fills a chunk of its buffer (<c>pages.AsSpan(done)</c>): acquires of other chunks add to it.</summary>
+    public bool IsChunk { get; set; }
+
+    /// <summary>The local assigned the acquire's return value (how many pages were taken), if any.</summary>
+    public ILocalSymbol? CountLocal { get; set; }
+
+    public IOperation? RequestedCount { get; }
+
+    /// <summary>The bits the flags argument may and must carry, evaluated through constants, <c>|</c>, <c>?:</c> and locals.</summary>
+    public FlagsValue Flags { get; }
+
+    /// <summary>FOLL_WRITE on every path (true), on none (false), or depending on the path (null).</summary>
+    public bool? IsWrite => Contract.Flags is null ? false : FlagBit("Write") is ulong bit ? Flags.Has(bit) : null;
+
+    /// <summary>FOLL_LONGTERM on every path (true), on none (false), or depending on the path (null).</summary>
+    public bool? IsLongterm => Contract.Flags is null ? false : FlagBit("Longterm") is ulong bit ? Flags.Has(bit) : null;
+
+    /// <summary>The value of a member of the flags enum (the FOLL_ names are fixed by the library's contract).</summary>
+    private ulong? FlagBit(string member) =>
+        Contract.Flags?.Type.GetMembers(member).OfType<IFieldSymbol>().FirstOrDefault() is { HasConstantValue: true, ConstantValue: { } value }
+            ? System.Convert.ToUInt64(value, System.Globalization.CultureInfo.InvariantCulture)
+            : null;
+
+    /// <summary>Release calls that reach this acquisition, with their contracts (filled by the reporting pass).</summary>
+    public List<(IInvocationOperation Call, ReleaseContract Contract)> Releases { get; } = new();
+
+    /// <summary>Calls that dirty this acquisition's pages (<c>[DirtiesPage]</c>, <c>[DirtiesPageLocked]</c>, dirtying releases).</summary>
+    public List<IInvocationOperation> Dirtyings { get; } = new();
+
+    public string Describe() => Call.TargetMethod.Name;
+}

@@ -1,0 +1,94 @@
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using PinApi.Analyzers.Flow;
+
+namespace PinApi.Analyzers;
+
+/// <summary>
+/// PIN0001–PIN0006 for references held in locals and parameters: runs <see cref="OwnershipFlow"/> on the control flow
+/// graph of every method body that calls an <c>[Acquires]</c> method. Field-held references are paired across the
+/// type's methods by <see cref="FieldPairingAnalyzer"/>.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class OwnershipFlowAnalyzer : PinAnalyzerBase
+{
+    /// <summary>Methods with more basic blocks than this are skipped (PIN0000) so the IDE never stalls on one of them.</summary>
+    public const int MaxBlocks = 4000;
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+        Descriptors.PIN0000_MethodTooLarge,
+        Descriptors.PIN0001_PinReleasedAsGet,
+        Descriptors.PIN0002_GetReleasedAsPin,
+        Descriptors.PIN0003_NotReleased,
+        Descriptors.PIN0004_ReleasedTwice,
+        Descriptors.PIN0005_UsedAfterRelease,
+        Descriptors.PIN0006_ReleasesRequestedCount);
+
+    private protected override void OnCompilationStart(CompilationStartAnalysisContext context, ContractSymbols contracts)
+    {
+        context.RegisterOperationBlockAction(block => AnalyzeBlock(block, contracts));
+    }
+
+    private static void AnalyzeBlock(OperationBlockAnalysisContext context, ContractSymbols contracts)
+    {
+        foreach (var block in context.OperationBlocks)
+        {
+            // C# hands a method's body as its block (whose parent is the method body operation) or as the body operation
+            // itself; the graph is built for the root. Lambdas, local functions and field initializers are not analyzed.
+            var body = block;
+            while (body.Parent is not null)
+            {
+                body = body.Parent;
+            }
+
+            if (body is not (IMethodBodyOperation or IConstructorBodyOperation) || body != block && context.OperationBlocks.Contains(body))
+            {
+                continue;
+            }
+
+            // Cheap pre-filter: no acquire call, nothing to track.
+            if (!body.Descendants().Any(o => o is IInvocationOperation invocation && contracts.GetAcquire(invocation.TargetMethod) is not null))
+            {
+                continue;
+            }
+
+            var graph = context.GetControlFlowGraph(block);
+            if (graph.Blocks.Length > MaxBlocks)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(
+                    Descriptors.PIN0000_MethodTooLarge,
+                    context.OwningSymbol.Locations.FirstOrDefault(),
+                    context.OwningSymbol.Name,
+                    graph.Blocks.Length,
+                    MaxBlocks));
+                continue;
+            }
+
+            var flow = OwnershipFlow.Run(graph, body, contracts, context.Compilation);
+            if (flow is null)
+            {
+                continue;
+            }
+
+            if (flow.Aborted)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(
+                    Descriptors.PIN0000_MethodTooLarge,
+                    context.OwningSymbol.Locations.FirstOrDefault(),
+                    context.OwningSymbol.Name,
+                    graph.Blocks.Length,
+                    MaxBlocks));
+                continue;
+            }
+
+            foreach (var diagnostic in flow.Report.Diagnostics)
+            {
+                context.ReportDiagnostic(diagnostic);
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using PinApi.Analyzers;
+
+namespace PinApi.CodeFixes;
+
+/// <summary>
+/// PIN0001 → the unpin twin of the release; PIN0002 → the GET twin of the unpin, or the acquire converted to its
+/// Pin* twin with every GET release of it converted too. Everything comes from the diagnostic's properties and
+/// additional locations: the fixer never redoes the analysis.
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ReleaseFamilyCodeFixProvider))]
+[Shared]
+public sealed class ReleaseFamilyCodeFixProvider : CodeFixProvider
+{
+    private const string ReplacementKey = DiagnosticPropertyKeys.Replacement;
+    private const string AcquireTwinKey = DiagnosticPropertyKeys.AcquireTwin;
+    private const string ReleaseTwinsKey = DiagnosticPropertyKeys.ReleaseTwins;
+
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("PIN0001", "PIN0002");
+
+    public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(async (context, document, diagnostics) =>
+    {
+        var edits = diagnostics.SelectMany(d => Edits(d, context.CodeActionEquivalenceKey ?? string.Empty));
+        return await SyntaxEditor.ApplyAsync(document, edits, context.CancellationToken).ConfigureAwait(false);
+    });
+
+    public override Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            if (diagnostic.Properties.TryGetValue(ReplacementKey, out var replacement) && replacement is not null)
+            {
+                var key = diagnostic.Id == "PIN0001" ? PinFixKeys.UseUnpin : PinFixKeys.UsePutPage;
+                context.RegisterCodeFix(
+                    CodeAction.Create($"Use '{replacement}'", token => SyntaxEditor.ApplyAsync(context.Document, Edits(diagnostic, key), token), key),
+                    diagnostic);
+            }
+
+            if (diagnostic.Id == "PIN0002" && diagnostic.Properties.TryGetValue(AcquireTwinKey, out var twin) && twin is not null)
+            {
+                context.RegisterCodeFix(
+                    CodeAction.Create(
+                        $"Convert the acquire to '{twin}' and its releases to the unpin family",
+                        token => SyntaxEditor.ApplyAsync(context.Document, Edits(diagnostic, PinFixKeys.ConvertAcquireToPin), token),
+                        PinFixKeys.ConvertAcquireToPin),
+                    diagnostic);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static IEnumerable<SyntaxEdit> Edits(Diagnostic diagnostic, string key)
+    {
+        if (key is PinFixKeys.UseUnpin or PinFixKeys.UsePutPage)
+        {
+            if (diagnostic.Properties.TryGetValue(ReplacementKey, out var replacement) && replacement is not null &&
+                (key == PinFixKeys.UseUnpin) == (diagnostic.Id == "PIN0001"))
+            {
+                yield return SyntaxEdit.Rename(diagnostic.Location.SourceSpan, replacement);
+            }
+
+            yield break;
+        }
+
+        if (key == PinFixKeys.ConvertAcquireToPin && diagnostic.Id == "PIN0002" &&
+            diagnostic.Properties.TryGetValue(AcquireTwinKey, out var acquireTwin) && acquireTwin is not null &&
+            diagnostic.Properties.TryGetValue(ReleaseTwinsKey, out var releaseTwins) && releaseTwins is not null &&
+            diagnostic.AdditionalLocations.Count > 0)
+        {
+            yield return SyntaxEdit.Rename(diagnostic.AdditionalLocations[0].SourceSpan, acquireTwin);
+            var twins = releaseTwins.Length == 0 ? new string[0] : releaseTwins.Split(';');
+            for (var i = 0; i < twins.Length && i + 1 < diagnostic.AdditionalLocations.Count; i++)
+            {
+                yield return SyntaxEdit.Rename(diagnostic.AdditionalLocations[i + 1].SourceSpan, twins[i]);
+            }
+        }
+    }
+}

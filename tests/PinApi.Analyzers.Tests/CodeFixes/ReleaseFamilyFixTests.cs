@@ -1,0 +1,283 @@
+using Microsoft.CodeAnalysis.Testing;
+using PinApi.Analyzers.Tests.Infrastructure;
+using PinApi.CodeFixes;
+using Xunit;
+using static PinApi.Analyzers.Tests.Infrastructure.PinAnalyzerTest;
+
+namespace PinApi.Analyzers.Tests.CodeFixes;
+
+/// <summary>The PIN0001/PIN0002 fixes: exact results, trivia kept, FixAll in every scope (run by the framework).</summary>
+public class ReleaseFamilyFixTests
+{
+    [Fact]
+    public Task Pin0001PutPageBecomesUnpinUserPageKeepingComments() => PinCodeFixTest<ReleaseFamilyCodeFixProvider>.VerifyAsync("""
+        class Siw
+        {
+            static int Run(AddressSpace mm, ulong addr)
+            {
+                var pages = new Page[1];
+                var ret = Gup.PinUserPagesFast(mm, addr, 1, GupFlags.Write, pages);
+                if (ret != 1)
+                    return -(int)Errno.EFAULT;
+                // drop the page reference
+                {|#0:Gup.PutPage(pages[0])|}; // siw_umem_release
+                return 0;
+            }
+        }
+        """, """
+        class Siw
+        {
+            static int Run(AddressSpace mm, ulong addr)
+            {
+                var pages = new Page[1];
+                var ret = Gup.PinUserPagesFast(mm, addr, 1, GupFlags.Write, pages);
+                if (ret != 1)
+                    return -(int)Errno.EFAULT;
+                // drop the page reference
+                Gup.UnpinUserPage(pages[0]); // siw_umem_release
+                return 0;
+            }
+        }
+        """, PinFixKeys.UseUnpin, Diagnostic("PIN0001"));
+
+    [Fact]
+    public Task Pin0001FixAllAcrossMethodsAndRegions() => PinCodeFixTest<ReleaseFamilyCodeFixProvider>.VerifyAsync("""
+        class Qib
+        {
+            static void A(AddressSpace mm, ulong start, int n)
+            {
+                var pages = new Page[n];
+                int got = Gup.PinUserPagesFast(mm, start, n, GupFlags.Write | GupFlags.Longterm, pages);
+                #region free_pages
+                for (int i = 0; i < got; i++)
+                    {|#0:Gup.PutPage(
+                        pages[i])|};
+                #endregion
+            }
+
+            static void B(AddressSpace mm, ulong start)
+            {
+                var pages = new Page[1];
+                if (Gup.PinUserPagesFast(mm, start, 1, GupFlags.None, pages) != 1)
+                    return;
+                /* release */ {|#1:Gup . PutPage ( pages[0] )|} /* done */;
+            }
+        }
+        """, """
+        class Qib
+        {
+            static void A(AddressSpace mm, ulong start, int n)
+            {
+                var pages = new Page[n];
+                int got = Gup.PinUserPagesFast(mm, start, n, GupFlags.Write | GupFlags.Longterm, pages);
+                #region free_pages
+                for (int i = 0; i < got; i++)
+                    Gup.UnpinUserPage(
+                        pages[i]);
+                #endregion
+            }
+
+            static void B(AddressSpace mm, ulong start)
+            {
+                var pages = new Page[1];
+                if (Gup.PinUserPagesFast(mm, start, 1, GupFlags.None, pages) != 1)
+                    return;
+                /* release */ Gup . UnpinUserPage ( pages[0] ) /* done */;
+            }
+        }
+        """, PinFixKeys.UseUnpin, new[] { Diagnostic("PIN0001"), Diagnostic("PIN0001", 1) }, Array.Empty<DiagnosticResult>(), iterations: 2);
+
+    [Fact]
+    public Task Pin0001FieldPairingFix() => PinCodeFixTest<ReleaseFamilyCodeFixProvider>.VerifyAsync("""
+        class IoUringBuffer
+        {
+            private Page[] pages = Array.Empty<Page>();
+
+            public long Register(AddressSpace mm, ulong ubuf, long nrPages)
+            {
+                pages = new Page[nrPages];
+                return Gup.PinUserPages(mm, ubuf, nrPages, GupFlags.Write | GupFlags.Longterm, pages);
+            }
+
+            public void Unregister()
+            {
+                foreach (var page in pages)
+                    {|#0:Gup.PutPage(page)|};
+            }
+        }
+        """, """
+        class IoUringBuffer
+        {
+            private Page[] pages = Array.Empty<Page>();
+
+            public long Register(AddressSpace mm, ulong ubuf, long nrPages)
+            {
+                pages = new Page[nrPages];
+                return Gup.PinUserPages(mm, ubuf, nrPages, GupFlags.Write | GupFlags.Longterm, pages);
+            }
+
+            public void Unregister()
+            {
+                foreach (var page in pages)
+                    Gup.UnpinUserPage(page);
+            }
+        }
+        """, PinFixKeys.UseUnpin, Diagnostic("PIN0001"));
+
+    [Fact]
+    public Task Pin0002UnpinBecomesPutPage() => PinCodeFixTest<ReleaseFamilyCodeFixProvider>.VerifyAsync("""
+        class Siw
+        {
+            static int Run(AddressSpace mm, ulong addr)
+            {
+                var pages = new Page[1];
+                int ret = Gup.GetUserPagesFast(mm, addr, 1, GupFlags.Write, pages);
+                if (ret != 1)
+                    return -(int)Errno.EFAULT;
+                {|#0:Gup.UnpinUserPage(pages[0])|};
+                return 0;
+            }
+        }
+        """, """
+        class Siw
+        {
+            static int Run(AddressSpace mm, ulong addr)
+            {
+                var pages = new Page[1];
+                int ret = Gup.GetUserPagesFast(mm, addr, 1, GupFlags.Write, pages);
+                if (ret != 1)
+                    return -(int)Errno.EFAULT;
+                Gup.PutPage(pages[0]);
+                return 0;
+            }
+        }
+        """, PinFixKeys.UsePutPage, Diagnostic("PIN0002"));
+
+    [Fact]
+    public Task Pin0002LegacyPutUserPageBecomesPutPage() => PinCodeFixTest<ReleaseFamilyCodeFixProvider>.VerifyAsync("""
+        class Videobuf
+        {
+            static void Release(AddressSpace mm, ulong data)
+            {
+                var pages = new Page[1];
+                if (Gup.GetUserPagesUnlocked(mm, data, 1, GupFlags.None, pages) <= 0)
+                    return;
+                {|#0:Gup.PutUserPage(pages[0])|};
+            }
+        }
+        """, """
+        class Videobuf
+        {
+            static void Release(AddressSpace mm, ulong data)
+            {
+                var pages = new Page[1];
+                if (Gup.GetUserPagesUnlocked(mm, data, 1, GupFlags.None, pages) <= 0)
+                    return;
+                Gup.PutPage(pages[0]);
+            }
+        }
+        """, PinFixKeys.UsePutPage, Diagnostic("PIN0002"));
+
+    [Fact]
+    public Task Pin0002ConvertAcquireAndGetReleasesToPin() => PinCodeFixTest<ReleaseFamilyCodeFixProvider>.VerifyAsync("""
+        class IoUring
+        {
+            static int Register(AddressSpace mm, ulong ubuf, int nrPages)
+            {
+                var pages = new Page[nrPages];
+                // io_sqe_buffer_register
+                long pret = Gup.GetUserPages(mm, ubuf, nrPages, GupFlags.Write | GupFlags.Longterm, pages);
+                if (pret != nrPages)
+                {
+                    if (pret > 0)
+                        {|#0:Gup.UnpinUserPages(pages.AsSpan(0, (int)pret))|};
+                    return -(int)Errno.EFAULT;
+                }
+                for (int i = 0; i < nrPages; i++)
+                    Gup.PutPage(pages[i]); // io_sqe_buffer_unregister
+                return 0;
+            }
+        }
+        """, """
+        class IoUring
+        {
+            static int Register(AddressSpace mm, ulong ubuf, int nrPages)
+            {
+                var pages = new Page[nrPages];
+                // io_sqe_buffer_register
+                long pret = Gup.PinUserPages(mm, ubuf, nrPages, GupFlags.Write | GupFlags.Longterm, pages);
+                if (pret != nrPages)
+                {
+                    if (pret > 0)
+                        Gup.UnpinUserPages(pages.AsSpan(0, (int)pret));
+                    return -(int)Errno.EFAULT;
+                }
+                for (int i = 0; i < nrPages; i++)
+                    Gup.UnpinUserPage(pages[i]); // io_sqe_buffer_unregister
+                return 0;
+            }
+        }
+        """, PinFixKeys.ConvertAcquireToPin, Diagnostic("PIN0002"));
+
+    [Fact]
+    public Task Pin0002ConvertFixAllTwoDiagnosticsOneAcquire() => PinCodeFixTest<ReleaseFamilyCodeFixProvider>.VerifyAsync("""
+        class Videobuf
+        {
+            static long Map(AddressSpace mm, ulong data, int n)
+            {
+                var pages = new Page[n];
+                long err = Gup.GetUserPages(mm, data, n, GupFlags.Write, pages);
+                if (err != n)
+                {
+                    if (err > 0)
+                        {|#0:Gup.UnpinUserPagesDirtyLock(pages.AsSpan(0, (int)err), false)|};
+                    return -(int)Errno.EFAULT;
+                }
+                {|#1:Gup.UnpinUserPagesDirtyLock(pages, true)|};
+                return 0;
+            }
+        }
+        """, """
+        class Videobuf
+        {
+            static long Map(AddressSpace mm, ulong data, int n)
+            {
+                var pages = new Page[n];
+                long err = Gup.PinUserPages(mm, data, n, GupFlags.Write, pages);
+                if (err != n)
+                {
+                    if (err > 0)
+                        Gup.UnpinUserPagesDirtyLock(pages.AsSpan(0, (int)err), false);
+                    return -(int)Errno.EFAULT;
+                }
+                Gup.UnpinUserPagesDirtyLock(pages, true);
+                return 0;
+            }
+        }
+        """, PinFixKeys.ConvertAcquireToPin, new[] { Diagnostic("PIN0002"), Diagnostic("PIN0002", 1) }, Array.Empty<DiagnosticResult>(), iterations: 1);
+
+    [Fact]
+    public Task Pin0002LegacyPutUserPagesConvertsTheAcquire() => PinCodeFixTest<ReleaseFamilyCodeFixProvider>.VerifyAsync("""
+        class Legacy
+        {
+            static void Run(AddressSpace mm, ulong addr)
+            {
+                var pages = new Page[1];
+                if (Gup.GetUserPagesFast(mm, addr, 1, GupFlags.None, pages) != 1)
+                    return;
+                {|#0:Gup.PutUserPages(pages)|};
+            }
+        }
+        """, """
+        class Legacy
+        {
+            static void Run(AddressSpace mm, ulong addr)
+            {
+                var pages = new Page[1];
+                if (Gup.PinUserPagesFast(mm, addr, 1, GupFlags.None, pages) != 1)
+                    return;
+                Gup.PutUserPages(pages);
+            }
+        }
+        """, PinFixKeys.ConvertAcquireToPin, Diagnostic("PIN0002"));
+}
