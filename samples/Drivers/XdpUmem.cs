@@ -7,9 +7,6 @@ namespace PinApi.Samples.Drivers;
 /// </summary>
 public sealed class XdpUmem : IUserBufferDriver
 {
-    /// <summary>ENOBUFS (105): not in PinApi's <c>Errno</c>, which lists the errnos GUP itself returns.</summary>
-    private const int ENOBUFS = 105;
-
     private readonly Umem umem = new();
     private DmaMapping? rx;
 
@@ -95,7 +92,7 @@ public sealed class XdpUmem : IUserBufferDriver
     {
         if (mm.AccountLockedVm(umem.Npgs, increment: true) != 0)
         {
-            return -ENOBUFS;
+            return -(int)Errno.ENOBUFS;
         }
 
         umem.User = mm;

@@ -24,6 +24,9 @@ public sealed class GoldfishPipe : IUserBufferDriver
 
     public string KernelSite => "drivers/platform/goldfish/goldfish_pipe.c: goldfish_pin_pages, transfer_max_buffers";
 
+    /// <summary>v5.5 code, run with the seed era's GUP rules: the GET family still accepts FOLL_LONGTERM (KERNEL.md §4).</summary>
+    public GupSemantics Semantics => GupSemantics.SeedEra;
+
     public bool DeviceWritesMemory => true;
 
     /// <summary>open(): nothing is pinned until a read or write.</summary>

@@ -3,8 +3,8 @@ namespace PinApi.Samples.Legacy;
 /// <summary>
 /// drivers/infiniband/hw/hfi1/user_pages.c, <c>hfi1_can_pin_pages()</c> / <c>hfi1_acquire_user_pages()</c> /
 /// <c>hfi1_release_user_pages()</c> as of v5.5, before the series: <c>get_user_pages_fast(vaddr, npages, FOLL_LONGTERM |
-/// FOLL_WRITE, pages)</c>, released with the placeholder <c>put_user_pages_dirty_lock()</c>. PinApi follows mainline, where FOLL_LONGTERM on the FOLL_GET family is -EINVAL (is_valid_gup_args
-/// step 5), so this port drops the flag to keep the pre-series code runnable (samples/Legacy/README.md).
+/// FOLL_WRITE, pages)</c>, released with the placeholder <c>put_user_pages_dirty_lock()</c>. The port passes FOLL_LONGTERM as v5.5 did and runs on a seed-era machine (<see cref="Semantics"/>); under
+/// mainline rules (is_valid_gup_args step 5) that call is -EINVAL, which PIN0201 reports (samples/Legacy/README.md).
 ///
 /// driven the way user_exp_rcv.c's <c>pin_rcv_pages()</c> / <c>unpin_rcv_pages()</c> drive them.
 /// </summary>
@@ -19,6 +19,9 @@ public sealed class Hfi1UserPages : IUserBufferDriver
     public string Name => "hfi1_user_pages";
 
     public string KernelSite => "drivers/infiniband/hw/hfi1/user_pages.c: hfi1_acquire_user_pages, hfi1_release_user_pages";
+
+    /// <summary>v5.5 code, run with the seed era's GUP rules: the GET family still accepts FOLL_LONGTERM (KERNEL.md §4).</summary>
+    public GupSemantics Semantics => GupSemantics.SeedEra;
 
     public bool DeviceWritesMemory => true;
 
@@ -90,8 +93,8 @@ public sealed class Hfi1UserPages : IUserBufferDriver
 
     private static int Hfi1AcquireUserPages(AddressSpace mm, ulong vaddr, int npages, bool writable, Span<Page> pages)
     {
-        // v5.5: FOLL_LONGTERM | (writable ? FOLL_WRITE : 0).
-        var gupFlags = writable ? GupFlags.Write : GupFlags.None;
+        // v5.5: FOLL_LONGTERM | (writable ? FOLL_WRITE : 0) (FOLL_LONGTERM restored; seed-era machine, PIN0201).
+        var gupFlags = GupFlags.Longterm | (writable ? GupFlags.Write : GupFlags.None);
         var ret = Gup.GetUserPagesFast(mm, vaddr, npages, gupFlags, pages);
         if (ret < 0)
         {

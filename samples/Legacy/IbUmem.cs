@@ -3,8 +3,8 @@ namespace PinApi.Samples.Legacy;
 /// <summary>
 /// drivers/infiniband/core/umem.c, <c>ib_umem_get()</c> / <c>ib_umem_release()</c> / <c>__ib_umem_release()</c> as of
 /// v5.5, before the series: <c>get_user_pages(…, gup_flags | FOLL_LONGTERM, page_list, NULL)</c> under mmap_sem, released
-/// with the 2019 placeholder <c>put_user_pages_dirty_lock()</c> (a plain put_page at the time). PinApi follows mainline, where FOLL_LONGTERM on the FOLL_GET family is -EINVAL (is_valid_gup_args
-/// step 5), so this port drops the flag to keep the pre-series code runnable (samples/Legacy/README.md).
+/// with the 2019 placeholder <c>put_user_pages_dirty_lock()</c> (a plain put_page at the time). The port passes FOLL_LONGTERM as v5.5 did and runs on a seed-era machine (<see cref="Semantics"/>); under
+/// mainline rules (is_valid_gup_args step 5) that call is -EINVAL, which PIN0201 reports (samples/Legacy/README.md).
 /// </summary>
 public sealed class IbUmem : IUserBufferDriver
 {
@@ -23,6 +23,9 @@ public sealed class IbUmem : IUserBufferDriver
     public string Name => "ib_umem";
 
     public string KernelSite => "drivers/infiniband/core/umem.c: ib_umem_get, ib_umem_release";
+
+    /// <summary>v5.5 code, run with the seed era's GUP rules: the GET family still accepts FOLL_LONGTERM (KERNEL.md §4).</summary>
+    public GupSemantics Semantics => GupSemantics.SeedEra;
 
     public bool DeviceWritesMemory => writable;
 
@@ -63,8 +66,8 @@ public sealed class IbUmem : IUserBufferDriver
             long got;
             using (mm.MmapReadLock())
             {
-                // v5.5: gup_flags | FOLL_LONGTERM.
-                got = Gup.GetUserPages(mm, curBase, Math.Min(npages, PagesPerCall), gupFlags, pageList.AsSpan((int)npagesPinned));
+                // v5.5: gup_flags | FOLL_LONGTERM (restored; allowed on a seed-era machine, PIN0201).
+                got = Gup.GetUserPages(mm, curBase, Math.Min(npages, PagesPerCall), gupFlags | GupFlags.Longterm, pageList.AsSpan((int)npagesPinned));
             }
 
             if (got < 0)

@@ -3,8 +3,8 @@ namespace PinApi.Samples.Legacy;
 /// <summary>
 /// fs/io_uring.c, <c>io_sqe_buffer_register()</c> / <c>io_sqe_buffer_unregister()</c> as of v5.5, before the series:
 /// <c>get_user_pages(ubuf, nr_pages, FOLL_WRITE | FOLL_LONGTERM, pages, vmas)</c>, released with the placeholder
-/// <c>put_user_page()</c> / <c>put_user_pages()</c>. File-backed memory other than hugetlbfs is refused. PinApi follows mainline, where FOLL_LONGTERM on the FOLL_GET family is -EINVAL (is_valid_gup_args
-/// step 5), so this port drops the flag to keep the pre-series code runnable (samples/Legacy/README.md).
+/// <c>put_user_page()</c> / <c>put_user_pages()</c>. File-backed memory other than hugetlbfs is refused. The port passes FOLL_LONGTERM as v5.5 did and runs on a seed-era machine (<see cref="Semantics"/>); under
+/// mainline rules (is_valid_gup_args step 5) that call is -EINVAL, which PIN0201 reports (samples/Legacy/README.md).
 /// </summary>
 public sealed class IoUring : IUserBufferDriver
 {
@@ -18,6 +18,9 @@ public sealed class IoUring : IUserBufferDriver
     public string Name => "io_uring";
 
     public string KernelSite => "fs/io_uring.c: io_sqe_buffer_register, io_sqe_buffer_unregister";
+
+    /// <summary>v5.5 code, run with the seed era's GUP rules: the GET family still accepts FOLL_LONGTERM (KERNEL.md §4).</summary>
+    public GupSemantics Semantics => GupSemantics.SeedEra;
 
     public bool DeviceWritesMemory => true;
 
@@ -74,8 +77,8 @@ public sealed class IoUring : IUserBufferDriver
             long pret;
             using (mm.MmapReadLock())
             {
-                // v5.5: FOLL_WRITE | FOLL_LONGTERM.
-                pret = Gup.GetUserPages(mm, ubuf & PageMath.PageMask, nrPages, GupFlags.Write, pages);
+                // v5.5: FOLL_WRITE | FOLL_LONGTERM (restored; seed-era machine, PIN0201).
+                pret = Gup.GetUserPages(mm, ubuf & PageMath.PageMask, nrPages, GupFlags.Write | GupFlags.Longterm, pages);
                 if (pret == nrPages)
                 {
                     // "don't support file backed memory"

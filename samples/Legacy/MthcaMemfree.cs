@@ -4,8 +4,8 @@ namespace PinApi.Samples.Legacy;
 /// drivers/infiniband/hw/mthca/mthca_memfree.c, <c>mthca_map_user_db()</c> / <c>mthca_cleanup_user_db_tab()</c> as of
 /// v5.5, before the series: <c>get_user_pages_fast(uaddr &amp; PAGE_MASK, 1, FOLL_WRITE | FOLL_LONGTERM, pages)</c> and
 /// <c>put_user_page()</c>. Each user doorbell page is taken once, mapped PCI_DMA_TODEVICE and refcounted per doorbell
-/// record. PinApi follows mainline, where FOLL_LONGTERM on the FOLL_GET family is -EINVAL (is_valid_gup_args
-/// step 5), so this port drops the flag to keep the pre-series code runnable (samples/Legacy/README.md).
+/// record. The port passes FOLL_LONGTERM as v5.5 did and runs on a seed-era machine (<see cref="Semantics"/>); under
+/// mainline rules (is_valid_gup_args step 5) that call is -EINVAL, which PIN0201 reports (samples/Legacy/README.md).
 /// </summary>
 public sealed class MthcaMemfree : IUserBufferDriver
 {
@@ -18,6 +18,9 @@ public sealed class MthcaMemfree : IUserBufferDriver
     public string Name => "mthca_memfree";
 
     public string KernelSite => "drivers/infiniband/hw/mthca/mthca_memfree.c: mthca_map_user_db, mthca_cleanup_user_db_tab";
+
+    /// <summary>v5.5 code, run with the seed era's GUP rules: the GET family still accepts FOLL_LONGTERM (KERNEL.md §4).</summary>
+    public GupSemantics Semantics => GupSemantics.SeedEra;
 
     /// <summary>The HCA only reads doorbell records (PCI_DMA_TODEVICE).</summary>
     public bool DeviceWritesMemory => false;
@@ -85,8 +88,8 @@ public sealed class MthcaMemfree : IUserBufferDriver
             return 0;
         }
 
-        // v5.5: FOLL_WRITE | FOLL_LONGTERM.
-        var ret = Gup.GetUserPagesFast(mm, uaddr & PageMath.PageMask, 1, GupFlags.Write, pages);
+        // v5.5: FOLL_WRITE | FOLL_LONGTERM (restored; seed-era machine, PIN0201).
+        var ret = Gup.GetUserPagesFast(mm, uaddr & PageMath.PageMask, 1, GupFlags.Write | GupFlags.Longterm, pages);
         if (ret < 0)
         {
             return ret;

@@ -3,8 +3,8 @@ namespace PinApi.Samples.Legacy;
 /// <summary>
 /// arch/powerpc/mm/book3s64/iommu_api.c, <c>mm_iommu_do_alloc()</c> / <c>mm_iommu_unpin()</c> / <c>mm_iommu_release()</c>
 /// as of v5.5, before seed #20: <c>get_user_pages(…, FOLL_WRITE | FOLL_LONGTERM, …)</c>, <c>free_exit</c> and
-/// <c>mm_iommu_unpin()</c> release with <c>put_page()</c>, the latter after a raw <c>SetPageDirty()</c>. PinApi follows mainline, where FOLL_LONGTERM on the FOLL_GET family is -EINVAL (is_valid_gup_args
-/// step 5), so this port drops the flag to keep the pre-series code runnable (samples/Legacy/README.md).
+/// <c>mm_iommu_unpin()</c> release with <c>put_page()</c>, the latter after a raw <c>SetPageDirty()</c>. The port passes FOLL_LONGTERM as v5.5 did and runs on a seed-era machine (<see cref="Semantics"/>); under
+/// mainline rules (is_valid_gup_args step 5) that call is -EINVAL, which PIN0201 reports (samples/Legacy/README.md).
 /// Guest RAM
 /// is preregistered for the TCE tables; each preregistered page is translated to a host physical address and the
 /// struct page reference is kept only through that address.
@@ -24,6 +24,9 @@ public sealed class PowerpcMmIommu : IUserBufferDriver
     public string Name => "powerpc_mm_iommu";
 
     public string KernelSite => "arch/powerpc/mm/book3s64/iommu_api.c: mm_iommu_do_alloc, mm_iommu_unpin";
+
+    /// <summary>v5.5 code, run with the seed era's GUP rules: the GET family still accepts FOLL_LONGTERM (KERNEL.md §4).</summary>
+    public GupSemantics Semantics => GupSemantics.SeedEra;
 
     public bool DeviceWritesMemory => true;
 
@@ -110,8 +113,8 @@ public sealed class PowerpcMmIommu : IUserBufferDriver
             for (long entry = 0; entry < entries; entry += chunk)
             {
                 var n = Math.Min(entries - entry, chunk);
-                // v5.5: FOLL_WRITE | FOLL_LONGTERM.
-                ret = Gup.GetUserPages(mm, ua + ((ulong)entry << PageMath.PageShift), n, GupFlags.Write, mem.Hpages.AsSpan((int)entry));
+                // v5.5: FOLL_WRITE | FOLL_LONGTERM (restored; seed-era machine, PIN0201).
+                ret = Gup.GetUserPages(mm, ua + ((ulong)entry << PageMath.PageShift), n, GupFlags.Write | GupFlags.Longterm, mem.Hpages.AsSpan((int)entry));
                 if (ret == n)
                 {
                     pinned += n;

@@ -18,6 +18,9 @@ public sealed class ProcessVmAccess : IUserBufferDriver
 
     public string KernelSite => "mm/process_vm_access.c: process_vm_rw_single_vec, process_vm_rw_pages";
 
+    /// <summary>v5.5 code, run with the seed era's GUP rules: the GET family still accepts FOLL_LONGTERM (KERNEL.md §4).</summary>
+    public GupSemantics Semantics => GupSemantics.SeedEra;
+
     public bool DeviceWritesMemory => true;
 
     /// <summary>Nothing is taken up front: every call gets, copies and puts.</summary>

@@ -3,8 +3,8 @@ namespace PinApi.Samples.Legacy;
 /// <summary>
 /// drivers/infiniband/hw/qib/qib_user_pages.c, <c>qib_get_user_pages()</c> / <c>qib_release_user_pages()</c> as of v5.5,
 /// before the series: <c>get_user_pages(…, FOLL_LONGTERM | FOLL_WRITE | FOLL_FORCE, …)</c> and the placeholder
-/// <c>put_user_pages_dirty_lock()</c>. PinApi follows mainline, where FOLL_LONGTERM on the FOLL_GET family is -EINVAL (is_valid_gup_args
-/// step 5), so this port drops the flag to keep the pre-series code runnable (samples/Legacy/README.md). With the expected-TID setup of
+/// <c>put_user_pages_dirty_lock()</c>. The port passes FOLL_LONGTERM as v5.5 did and runs on a seed-era machine (<see cref="Semantics"/>); under
+/// mainline rules (is_valid_gup_args step 5) that call is -EINVAL, which PIN0201 reports (samples/Legacy/README.md). With the expected-TID setup of
 /// qib_file_ops.c mapping each page <c>PCI_DMA_FROMDEVICE</c> (<c>qib_map_page()</c>).
 /// </summary>
 public sealed class QibUserPages : IUserBufferDriver
@@ -16,6 +16,9 @@ public sealed class QibUserPages : IUserBufferDriver
     public string Name => "qib_user_pages";
 
     public string KernelSite => "drivers/infiniband/hw/qib/qib_user_pages.c: qib_get_user_pages, qib_release_user_pages";
+
+    /// <summary>v5.5 code, run with the seed era's GUP rules: the GET family still accepts FOLL_LONGTERM (KERNEL.md §4).</summary>
+    public GupSemantics Semantics => GupSemantics.SeedEra;
 
     public bool DeviceWritesMemory => true;
 
@@ -76,8 +79,8 @@ public sealed class QibUserPages : IUserBufferDriver
         {
             for (got = 0; got < numPages; got += pinned)
             {
-                // v5.5: FOLL_LONGTERM | FOLL_WRITE | FOLL_FORCE.
-                pinned = Gup.GetUserPages(mm, startPage + ((ulong)got * PageMath.PageSize), numPages - got, GupFlags.Write | GupFlags.Force, p[(int)got..]);
+                // v5.5: FOLL_LONGTERM | FOLL_WRITE | FOLL_FORCE (FOLL_LONGTERM restored; seed-era machine, PIN0201).
+                pinned = Gup.GetUserPages(mm, startPage + ((ulong)got * PageMath.PageSize), numPages - got, GupFlags.Longterm | GupFlags.Write | GupFlags.Force, p[(int)got..]);
                 if (pinned < 0)
                 {
                     goto bail_release;

@@ -5,8 +5,8 @@ namespace PinApi.Samples.Legacy;
 /// <summary>
 /// drivers/infiniband/hw/qib/qib_user_sdma.c, <c>qib_user_sdma_pin_pages()</c> / <c>qib_user_sdma_page_to_frags()</c> /
 /// <c>qib_user_sdma_free_pkt_frag()</c> as of v5.5, before the series: <c>get_user_pages_fast(addr, j, FOLL_LONGTERM,
-/// pages)</c> and <c>put_user_page()</c>. Send DMA: the chip reads the packet payload. PinApi follows mainline, where FOLL_LONGTERM on the FOLL_GET family is -EINVAL (is_valid_gup_args
-/// step 5), so this port drops the flag to keep the pre-series code runnable (samples/Legacy/README.md).
+/// pages)</c> and <c>put_user_page()</c>. Send DMA: the chip reads the packet payload. The port passes FOLL_LONGTERM as v5.5 did and runs on a seed-era machine (<see cref="Semantics"/>); under
+/// mainline rules (is_valid_gup_args step 5) that call is -EINVAL, which PIN0201 reports (samples/Legacy/README.md).
 /// </summary>
 public sealed class QibUserSdma : IUserBufferDriver
 {
@@ -15,6 +15,9 @@ public sealed class QibUserSdma : IUserBufferDriver
     public string Name => "qib_user_sdma";
 
     public string KernelSite => "drivers/infiniband/hw/qib/qib_user_sdma.c: qib_user_sdma_pin_pages, qib_user_sdma_free_pkt_frag";
+
+    /// <summary>v5.5 code, run with the seed era's GUP rules: the GET family still accepts FOLL_LONGTERM (KERNEL.md §4).</summary>
+    public GupSemantics Semantics => GupSemantics.SeedEra;
 
     public bool DeviceWritesMemory => false;
 
@@ -61,8 +64,8 @@ public sealed class QibUserSdma : IUserBufferDriver
         while (npages > 0)
         {
             var j = npages > 8 ? 8 : npages;
-            // v5.5: FOLL_LONGTERM.
-            var got = Gup.GetUserPagesFast(mm, addr & PageMath.PageMask, j, GupFlags.None, pages);
+            // v5.5: FOLL_LONGTERM (restored; seed-era machine, PIN0201).
+            var got = Gup.GetUserPagesFast(mm, addr & PageMath.PageMask, j, GupFlags.Longterm, pages);
             if (got != j)
             {
                 // free_pages with i = 0, j = ret: "if error, return all pages not managed by pkt"

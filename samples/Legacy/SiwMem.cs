@@ -4,8 +4,8 @@ namespace PinApi.Samples.Legacy;
 /// drivers/infiniband/sw/siw/siw_mem.c, <c>siw_umem_get()</c> / <c>siw_umem_release()</c> / <c>siw_free_plist()</c> as
 /// of v5.5, before the series: <c>get_user_pages(…, foll_flags | FOLL_LONGTERM, …)</c> and
 /// <c>put_user_pages_dirty_lock()</c>. siw is software RDMA: the "device" is the kernel copying into the pages through
-/// <c>kmap()</c> (<c>siw_get_upage()</c>), i.e. writing page data through FOLL_GET references. PinApi follows mainline, where FOLL_LONGTERM on the FOLL_GET family is -EINVAL (is_valid_gup_args
-/// step 5), so this port drops the flag to keep the pre-series code runnable (samples/Legacy/README.md).
+/// <c>kmap()</c> (<c>siw_get_upage()</c>), i.e. writing page data through FOLL_GET references. The port passes FOLL_LONGTERM as v5.5 did and runs on a seed-era machine (<see cref="Semantics"/>); under
+/// mainline rules (is_valid_gup_args step 5) that call is -EINVAL, which PIN0201 reports (samples/Legacy/README.md).
 /// </summary>
 public sealed class SiwMem : IUserBufferDriver
 {
@@ -17,6 +17,9 @@ public sealed class SiwMem : IUserBufferDriver
     public string Name => "siw_mem";
 
     public string KernelSite => "drivers/infiniband/sw/siw/siw_mem.c: siw_umem_get, siw_umem_release";
+
+    /// <summary>v5.5 code, run with the seed era's GUP rules: the GET family still accepts FOLL_LONGTERM (KERNEL.md §4).</summary>
+    public GupSemantics Semantics => GupSemantics.SeedEra;
 
     public bool DeviceWritesMemory => true;
 
@@ -126,8 +129,8 @@ public sealed class SiwMem : IUserBufferDriver
                 var got = 0;
                 while (nents > 0)
                 {
-                    // v5.5: foll_flags | FOLL_LONGTERM.
-                    rv = Gup.GetUserPages(mmS, firstPageVa, nents, follFlags, umem.PageChunk[i].Plist.AsSpan(got));
+                    // v5.5: foll_flags | FOLL_LONGTERM (restored; seed-era machine, PIN0201).
+                    rv = Gup.GetUserPages(mmS, firstPageVa, nents, follFlags | GupFlags.Longterm, umem.PageChunk[i].Plist.AsSpan(got));
                     if (rv < 0)
                     {
                         goto out_sem_up;

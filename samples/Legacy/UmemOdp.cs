@@ -19,6 +19,9 @@ public sealed class UmemOdp : IUserBufferDriver
 
     public string KernelSite => "drivers/infiniband/core/umem_odp.c: ib_umem_odp_map_dma_pages, ib_umem_odp_unmap_dma_pages";
 
+    /// <summary>v5.5 code, run with the seed era's GUP rules: the GET family still accepts FOLL_LONGTERM (KERNEL.md §4).</summary>
+    public GupSemantics Semantics => GupSemantics.SeedEra;
+
     public bool DeviceWritesMemory => true;
 
     public int Register(AddressSpace mm, DmaDevice dma, Iommu iommu, ulong address, ulong length)

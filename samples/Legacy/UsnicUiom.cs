@@ -4,8 +4,8 @@ namespace PinApi.Samples.Legacy;
 /// drivers/infiniband/hw/usnic/usnic_uiom.c, <c>usnic_uiom_get_pages()</c> / <c>usnic_uiom_put_pages()</c> /
 /// <c>usnic_uiom_reg_release()</c> as of v5.5, before the series: <c>get_user_pages(…, gup_flags | FOLL_LONGTERM, …)</c>
 /// and <c>put_user_pages_dirty_lock(&amp;page, 1, dirty)</c>. The pages are mapped into the VIC's IOMMU domain at their
-/// user virtual addresses. PinApi follows mainline, where FOLL_LONGTERM on the FOLL_GET family is -EINVAL (is_valid_gup_args
-/// step 5), so this port drops the flag to keep the pre-series code runnable (samples/Legacy/README.md).
+/// user virtual addresses. The port passes FOLL_LONGTERM as v5.5 did and runs on a seed-era machine (<see cref="Semantics"/>); under
+/// mainline rules (is_valid_gup_args step 5) that call is -EINVAL, which PIN0201 reports (samples/Legacy/README.md).
 /// </summary>
 public sealed class UsnicUiom : IUserBufferDriver
 {
@@ -22,6 +22,9 @@ public sealed class UsnicUiom : IUserBufferDriver
     public string Name => "usnic_uiom";
 
     public string KernelSite => "drivers/infiniband/hw/usnic/usnic_uiom.c: usnic_uiom_get_pages, usnic_uiom_put_pages";
+
+    /// <summary>v5.5 code, run with the seed era's GUP rules: the GET family still accepts FOLL_LONGTERM (KERNEL.md §4).</summary>
+    public GupSemantics Semantics => GupSemantics.SeedEra;
 
     public bool DeviceWritesMemory => true;
 
@@ -104,8 +107,8 @@ public sealed class UsnicUiom : IUserBufferDriver
             ret = 0;
             while (npages > 0)
             {
-                // v5.5: gup_flags | FOLL_LONGTERM.
-                ret = Gup.GetUserPages(mm, curBase, Math.Min(npages, pageList.Length), gupFlags, pageList);
+                // v5.5: gup_flags | FOLL_LONGTERM (restored; seed-era machine, PIN0201).
+                ret = Gup.GetUserPages(mm, curBase, Math.Min(npages, pageList.Length), gupFlags | GupFlags.Longterm, pageList);
                 if (ret < 0)
                 {
                     goto out_;

@@ -7,8 +7,8 @@ namespace PinApi.Samples.Legacy;
 /// get_user_pages_remote() call") and #19: <c>vaddr_get_pfn()</c> uses <c>get_user_pages(…, flags | FOLL_LONGTERM, …)</c>
 /// when <c>mm == current-&gt;mm</c> and <c>get_user_pages_remote()</c> <em>without</em> FOLL_LONGTERM otherwise (the bug
 /// #7 fixed), with its own fs-dax check; <c>put_pfn()</c> is <c>SetPageDirty()</c> + <c>put_page()</c>. The local
-/// branch keeps FOLL_LONGTERM as the kernel had it, so under PinApi's mainline rules it fails with -EINVAL: that is
-/// what PIN0201 reports at build time (samples/Legacy/README.md).
+/// branch keeps FOLL_LONGTERM as the kernel had it: it works on a seed-era machine (<see cref="VfioType1.Semantics"/>),
+/// is -EINVAL under mainline rules, and is what PIN0201 reports at build time (samples/Legacy/README.md).
 /// </summary>
 public sealed class VfioIommuType1
 {
@@ -65,10 +65,12 @@ public sealed class VfioIommuType1
         {
             if (ReferenceEquals(mm, CallerMm))
             {
+                // v5.5: flags | FOLL_LONGTERM (seed-era machine; -EINVAL under mainline rules, PIN0201).
                 ret = Gup.GetUserPages(mm, vaddr, 1, flags | GupFlags.Longterm, page);
             }
             else
             {
+                // v5.5: flags only, no FOLL_LONGTERM: the bug seed #7 fixed, kept.
                 ret = Gup.GetUserPagesRemote(mm, vaddr, 1, flags, page);
 
                 // "The lifetime of a vaddr_get_pfn() page pin is userspace-controlled. In the fs-dax case this could

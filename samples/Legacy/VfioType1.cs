@@ -17,6 +17,9 @@ public sealed class VfioType1 : IUserBufferDriver
 
     public string KernelSite => "drivers/vfio/vfio_iommu_type1.c: vaddr_get_pfn, put_pfn, vfio_pin_map_dma, vfio_unmap_unpin";
 
+    /// <summary>v5.5 code, run with the seed era's GUP rules: the GET family still accepts FOLL_LONGTERM (KERNEL.md §4).</summary>
+    public GupSemantics Semantics => GupSemantics.SeedEra;
+
     public bool DeviceWritesMemory => true;
 
     public int Register(AddressSpace mm, DmaDevice dma, Iommu iommu, ulong address, ulong length)

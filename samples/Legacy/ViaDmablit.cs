@@ -15,6 +15,9 @@ public sealed class ViaDmablit : IUserBufferDriver
 
     public string KernelSite => "drivers/gpu/drm/via/via_dmablit.c: via_lock_all_dma_pages, via_free_sg_info";
 
+    /// <summary>v5.5 code, run with the seed era's GUP rules: the GET family still accepts FOLL_LONGTERM (KERNEL.md §4).</summary>
+    public GupSemantics Semantics => GupSemantics.SeedEra;
+
     public bool DeviceWritesMemory => true;
 
     /// <summary><c>via_build_sg_info()</c> for a blit of whole-page lines.</summary>

@@ -4,8 +4,8 @@ namespace PinApi.Samples.Legacy;
 /// drivers/media/v4l2-core/videobuf-dma-sg.c, <c>videobuf_dma_init_user_locked()</c> / <c>videobuf_dma_map()</c> /
 /// <c>videobuf_dma_free()</c> after seed #17 (v12 10/22, "media/v4l2-core: set pages dirty upon releasing DMA
 /// buffers", Cc: stable) and before #18: still <c>get_user_pages(…, flags | FOLL_LONGTERM, …)</c> + <c>put_page()</c>,
-/// now with <c>set_page_dirty_lock()</c> first when the device wrote (DMA_FROM_DEVICE). PinApi follows mainline, where FOLL_LONGTERM on the FOLL_GET family is -EINVAL (is_valid_gup_args
-/// step 5), so this port drops the flag to keep the pre-series code runnable (samples/Legacy/README.md).
+/// now with <c>set_page_dirty_lock()</c> first when the device wrote (DMA_FROM_DEVICE). The port passes FOLL_LONGTERM as v5.5 did and runs on a seed-era machine (<see cref="Semantics"/>); under
+/// mainline rules (is_valid_gup_args step 5) that call is -EINVAL, which PIN0201 reports (samples/Legacy/README.md).
 /// </summary>
 public sealed class VideobufDmaSgSetDirty : IUserBufferDriver
 {
@@ -14,6 +14,9 @@ public sealed class VideobufDmaSgSetDirty : IUserBufferDriver
     public string Name => "videobuf_dma_sg_set_dirty";
 
     public string KernelSite => "drivers/media/v4l2-core/videobuf-dma-sg.c: videobuf_dma_init_user_locked, videobuf_dma_free";
+
+    /// <summary>v5.5 code, run with the seed era's GUP rules: the GET family still accepts FOLL_LONGTERM (KERNEL.md §4).</summary>
+    public GupSemantics Semantics => GupSemantics.SeedEra;
 
     public bool DeviceWritesMemory => true;
 
@@ -74,8 +77,8 @@ public sealed class VideobufDmaSgSetDirty : IUserBufferDriver
             flags |= GupFlags.Write;
         }
 
-        // v5.5: flags | FOLL_LONGTERM.
-        var err = Gup.GetUserPages(mm, data & PageMath.PageMask, dma.NrPages, flags, dma.Pages);
+        // v5.5: flags | FOLL_LONGTERM (restored; seed-era machine, PIN0201).
+        var err = Gup.GetUserPages(mm, data & PageMath.PageMask, dma.NrPages, flags | GupFlags.Longterm, dma.Pages);
         if (err != dma.NrPages)
         {
             dma.NrPages = err >= 0 ? err : 0;

@@ -4,20 +4,20 @@ namespace PinApi.Samples.Legacy;
 /// net/xdp/xdp_umem.c, <c>xdp_umem_reg()</c> / <c>xdp_umem_pin_pages()</c> / <c>xdp_umem_unpin_pages()</c> /
 /// <c>xdp_umem_account_pages()</c> as of v5.5, before the series: <c>get_user_pages(…, gup_flags | FOLL_LONGTERM, …)</c>
 /// and the placeholder <c>put_user_pages_dirty_lock(umem-&gt;pgs, umem-&gt;npgs, true)</c>. The NIC receives into the
-/// umem. PinApi follows mainline, where FOLL_LONGTERM on the FOLL_GET family is -EINVAL (is_valid_gup_args
-/// step 5), so this port drops the flag to keep the pre-series code runnable (samples/Legacy/README.md).
+/// umem. The port passes FOLL_LONGTERM as v5.5 did and runs on a seed-era machine (<see cref="Semantics"/>); under
+/// mainline rules (is_valid_gup_args step 5) that call is -EINVAL, which PIN0201 reports (samples/Legacy/README.md).
 /// </summary>
 public sealed class XdpUmem : IUserBufferDriver
 {
-    /// <summary>ENOBUFS (105): not in PinApi's <c>Errno</c>, which lists the errnos GUP itself returns.</summary>
-    private const int ENOBUFS = 105;
-
     private readonly Umem umem = new();
     private DmaMapping? rx;
 
     public string Name => "xdp_umem";
 
     public string KernelSite => "net/xdp/xdp_umem.c: xdp_umem_pin_pages, xdp_umem_unpin_pages";
+
+    /// <summary>v5.5 code, run with the seed era's GUP rules: the GET family still accepts FOLL_LONGTERM (KERNEL.md §4).</summary>
+    public GupSemantics Semantics => GupSemantics.SeedEra;
 
     public bool DeviceWritesMemory => true;
 
@@ -97,7 +97,7 @@ public sealed class XdpUmem : IUserBufferDriver
     {
         if (mm.AccountLockedVm(umem.Npgs, increment: true) != 0)
         {
-            return -ENOBUFS;
+            return -(int)Errno.ENOBUFS;
         }
 
         umem.User = mm;
@@ -122,8 +122,8 @@ public sealed class XdpUmem : IUserBufferDriver
         umem.Pgs = new Page[umem.Npgs];
         using (mm.MmapReadLock())
         {
-            // v5.5: gup_flags | FOLL_LONGTERM.
-            npgs = Gup.GetUserPages(mm, umem.Address, umem.Npgs, gupFlags, umem.Pgs);
+            // v5.5: gup_flags | FOLL_LONGTERM (restored; seed-era machine, PIN0201).
+            npgs = Gup.GetUserPages(mm, umem.Address, umem.Npgs, gupFlags | GupFlags.Longterm, umem.Pgs);
         }
 
         if (npgs != umem.Npgs)

@@ -13,6 +13,13 @@ public interface IUserBufferDriver
     /// <summary>The kernel file and function the port follows.</summary>
     string KernelSite { get; }
 
+    /// <summary>
+    /// The GUP rules of the kernel the port follows, which <see cref="WorkloadRunner"/> gives the machine it makes
+    /// (unless <see cref="WorkloadOptions.Semantics"/> overrides them). Post-series code runs under mainline rules, the
+    /// default; pre-series code that passes FOLL_LONGTERM to the GET family needs <see cref="GupSemantics.SeedEra"/>.
+    /// </summary>
+    GupSemantics Semantics => GupSemantics.Mainline;
+
     /// <summary>True when the device writes the buffer (DMA_FROM_DEVICE); false when it only reads it.</summary>
     bool DeviceWritesMemory { get; }
 

@@ -5,6 +5,9 @@ public sealed record WorkloadResult
 {
     public required string Driver { get; init; }
 
+    /// <summary>The GUP rules the machine ran with.</summary>
+    public GupSemantics Semantics { get; init; }
+
     /// <summary>The driver's registration result: 0 or a negative errno.</summary>
     public required int RegisterResult { get; init; }
 

@@ -3,7 +3,9 @@ namespace PinApi.Samples.Workload;
 /// <summary>
 /// Drives one <see cref="IUserBufferDriver"/> through a register / DMA / release cycle on a fresh simulated machine
 /// and reports what is observable afterwards. The same workload runs a Legacy driver and its Drivers twin, so their
-/// behaviour can be compared (and, later, a migrated Legacy driver against both).
+/// behaviour can be compared (and, later, a migrated Legacy driver against both). The machine follows the GUP rules
+/// the driver asks for (<see cref="IUserBufferDriver.Semantics"/>: seed era for Legacy, mainline for Drivers) unless
+/// <see cref="WorkloadOptions.Semantics"/> says otherwise.
 /// </summary>
 public static class WorkloadRunner
 {
@@ -14,7 +16,7 @@ public static class WorkloadRunner
         ArgumentNullException.ThrowIfNull(driver);
         options ??= new WorkloadOptions();
         var length = (ulong)options.Pages * PhysicalMemory.PageSize;
-        var memory = new PhysicalMemory(normalPages: 4096);
+        var memory = new PhysicalMemory(normalPages: 4096) { Semantics = options.Semantics ?? driver.Semantics };
         var dma = new DmaDevice(memory, driver.Name);
         var iommu = new Iommu(memory);
         var path = options.FileBacked ? Path.Combine(Path.GetTempPath(), $"pinapi-workload-{Guid.NewGuid():N}.bin") : null;
@@ -123,6 +125,7 @@ public static class WorkloadRunner
         return partial with
         {
             Driver = driver.Name,
+            Semantics = memory.Semantics,
             PinsAcquired = memory.VmStat.NrFollPinAcquired,
             PinsReleased = memory.VmStat.NrFollPinReleased,
             UnpinnedDeviceWrites = dma.UnpinnedWrites + iommu.UnpinnedWrites,

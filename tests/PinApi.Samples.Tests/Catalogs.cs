@@ -19,6 +19,16 @@ public static class Catalogs
         "ib_umem", "hfi1_user_pages", "qib_user_pages", "usnic_uiom", "siw_mem", "videobuf_dma_sg", "xdp_umem", "powerpc_mm_iommu",
     ];
 
+    /// <summary>
+    /// Legacy drivers whose v5.5 acquire passed FOLL_LONGTERM to a GET-family call (KERNEL.md §7): they need the seed
+    /// era's rules. ODP, process_vm_access, goldfish and drm/via did not use FOLL_LONGTERM.
+    /// </summary>
+    public static readonly string[] LegacyLongtermGets =
+    [
+        "ib_umem", "hfi1_user_pages", "mthca_memfree", "qib_user_pages", "qib_user_sdma", "usnic_uiom", "siw_mem", "vfio_type1",
+        "io_uring", "xdp_umem", "videobuf_dma_sg", "videobuf_dma_sg_set_dirty", "powerpc_mm_iommu",
+    ];
+
     public static TheoryData<string> DriverNames() => [.. DriversCatalog.All.Keys];
 
     public static TheoryData<string> LegacyNames() => [.. LegacyCatalog.All.Keys];

@@ -9,6 +9,7 @@ public sealed class DriversWorkloadTests
     {
         var result = WorkloadRunner.Run(Catalogs.Drivers(name), new WorkloadOptions(Pages: 8));
 
+        Assert.Equal(GupSemantics.Mainline, result.Semantics);
         Assert.Equal(0, result.RegisterResult);
         Assert.Equal(0, result.DeviceResult);
         Assert.True(result.DataSeenByProcess, "the process must see what the device wrote (or the device what the process wrote)");
