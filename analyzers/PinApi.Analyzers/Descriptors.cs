@@ -14,6 +14,7 @@ public static class Descriptors
 
     private const string Ownership = "PinApi.Ownership";
     private const string Performance = "PinApi.Performance";
+    private const string Migration = "PinApi.Migration";
 
     public static readonly DiagnosticDescriptor PIN0000_MethodTooLarge = new DiagnosticDescriptor(
         "PIN0000",
@@ -94,6 +95,16 @@ public static class Descriptors
         isEnabledByDefault: true,
         description: "The pages array must hold at least nr_pages entries; a shorter buffer makes the call fail (or, in the kernel, overrun).",
         helpLinkUri: HelpLink("PIN0007"));
+
+    public static readonly DiagnosticDescriptor PIN0301_ReplacedApi = new DiagnosticDescriptor(
+        "PIN0301",
+        "API renamed by the seed series",
+        "'{0}' was renamed to '{1}'; call '{1}'",
+        Migration,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "The FOLL_PIN series ends with the tree-wide rename put_user_page*() → unpin_user_page*(), so that pin_user_pages*() calls match unpin_user_pages*() calls. A method marked [ReplacedBy] names its replacement; the fix renames every use, one site or a whole solution.",
+        helpLinkUri: HelpLink("PIN0301"));
 
     /// <summary>The help link of a rule: its page in analyzers/docs, named after the ID.</summary>
     private static string HelpLink(string id) => HelpLinkBase + id + ".md";

@@ -6,7 +6,7 @@ namespace PinApi.Analyzers;
 /// </summary>
 public static class DiagnosticPropertyKeys
 {
-    /// <summary>PIN0001/PIN0002: the method name that replaces the flagged release.</summary>
+    /// <summary>PIN0001/PIN0002: the method name that replaces the flagged release; PIN0301: the [ReplacedBy] name.</summary>
     public const string Replacement = "Replacement";
 
     /// <summary>PIN0002: the acquire's twin of the other family; additional location 0 is the acquire.</summary>
@@ -20,4 +20,7 @@ public static class DiagnosticPropertyKeys
 
     /// <summary>PIN0006: the type to cast the returned count to, or empty.</summary>
     public const string Cast = "Cast";
+
+    /// <summary>PIN0301: "true" when the replacement exists with the same parameters, so a rename keeps compiling.</summary>
+    public const string Renamable = "Renamable";
 }

@@ -14,4 +14,7 @@ public static class PinFixKeys
 
     /// <summary>PIN0006: release the count the acquire returned instead of the count it was asked for.</summary>
     public const string ReleaseReturnedCount = "PIN0006.ReleaseReturnedCount";
+
+    /// <summary>PIN0301: rename a [ReplacedBy] API to its replacement.</summary>
+    public const string RenameReplacedApi = "PIN0301.RenameReplacedApi";
 }

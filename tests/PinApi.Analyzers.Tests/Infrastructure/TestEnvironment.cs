@@ -20,7 +20,8 @@ internal static class TestEnvironment
     public static ImmutableArray<DiagnosticAnalyzer> AllAnalyzers { get; } = ImmutableArray.Create<DiagnosticAnalyzer>(
         new OwnershipFlowAnalyzer(),
         new FieldPairingAnalyzer(),
-        new BufferSizeAnalyzer());
+        new BufferSizeAnalyzer(),
+        new ReplacedApiAnalyzer());
 
     /// <summary>The usings every test source starts with.</summary>
     public const string Usings = "using System;\nusing PinApi;\nusing PinApi.Contracts;\n\n";
