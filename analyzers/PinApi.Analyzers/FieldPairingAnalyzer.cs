@@ -119,6 +119,49 @@ public sealed class FieldPairingAnalyzer : PinAnalyzerBase
             });
         });
 
+        // A field filled by one GET acquire can be converted as the flow analysis converts a local: the acquire
+        // becomes its Pin* twin and every GET release of the field its unpin twin, across the type's methods. The
+        // fix edits one document, so the acquire and those releases must share the diagnostic's file.
+        bool ConvertibleToPin(
+            List<(IFieldSymbol Field, AcquireContract Contract, IInvocationOperation Call)> fills,
+            IEnumerable<(IFieldSymbol Field, ReleaseContract Contract, IInvocationOperation Call)> fieldReleases,
+            IInvocationOperation reported,
+            List<Location> locations,
+            out string acquireTwin,
+            out string releaseTwins)
+        {
+            acquireTwin = string.Empty;
+            releaseTwins = string.Empty;
+            if (fills.Count != 1 || fills[0].Call.Syntax.SyntaxTree != reported.Syntax.SyntaxTree ||
+                OwnershipFlow.AcquireTwin(fills[0].Contract, contracts) is not { } twin)
+            {
+                return false;
+            }
+
+            var twins = new List<string>();
+            var releaseLocations = new List<Location>();
+            foreach (var (_, releaseContract, releaseCall) in fieldReleases)
+            {
+                if (releaseContract.Kind != PageRefKind.Get)
+                {
+                    continue;
+                }
+
+                if (releaseCall.Syntax.SyntaxTree != reported.Syntax.SyntaxTree || OwnershipFlow.ReleaseTwin(releaseContract, contracts) is not { } releaseTwin)
+                {
+                    return false;
+                }
+
+                releaseLocations.Add(releaseCall.Syntax.GetLocation());
+                twins.Add(releaseTwin);
+            }
+
+            locations.AddRange(releaseLocations);
+            acquireTwin = twin;
+            releaseTwins = string.Join(";", twins);
+            return true;
+        }
+
         context.RegisterSymbolEndAction(end =>
         {
             var byField = acquires.GroupBy(a => a.Field, SymbolEqualityComparer.Default).ToDictionary(g => g.Key!, g => g.ToList(), SymbolEqualityComparer.Default);
@@ -141,10 +184,16 @@ public sealed class FieldPairingAnalyzer : PinAnalyzerBase
                 var properties = replacement is null
                     ? ImmutableDictionary<string, string?>.Empty
                     : ImmutableDictionary<string, string?>.Empty.Add(OwnershipFlow.ReplacementKey, replacement);
+                var locations = new List<Location> { fill.Call.Syntax.GetLocation() };
+                if (kind == PageRefKind.Get && ConvertibleToPin(fills, releases.Where(r => SymbolEqualityComparer.Default.Equals(r.Field, field)), call, locations, out var acquireTwin, out var releaseTwins))
+                {
+                    properties = properties.Add(OwnershipFlow.AcquireTwinKey, acquireTwin).Add(OwnershipFlow.ReleaseTwinsKey, releaseTwins);
+                }
+
                 end.ReportDiagnostic(Diagnostic.Create(
                     kind == PageRefKind.Pin ? Descriptors.PIN0001_PinReleasedAsGet : Descriptors.PIN0002_GetReleasedAsPin,
                     call.Syntax.GetLocation(),
-                    new[] { fill.Call.Syntax.GetLocation() },
+                    locations,
                     properties,
                     call.TargetMethod.Name,
                     field.Name,

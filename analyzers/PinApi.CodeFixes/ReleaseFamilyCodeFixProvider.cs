@@ -27,22 +27,26 @@ public sealed class ReleaseFamilyCodeFixProvider : CodeFixProvider
 
     public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(async (context, document, diagnostics) =>
     {
-        var edits = diagnostics.SelectMany(d => Edits(d, context.CodeActionEquivalenceKey ?? string.Empty));
+        var edits = diagnostics.SelectMany(d => Edits(d, string.IsNullOrEmpty(context.CodeActionEquivalenceKey) ? PreferredKey(d) : context.CodeActionEquivalenceKey!));
         return await SyntaxEditor.ApplyAsync(document, edits, context.CancellationToken).ConfigureAwait(false);
     });
+
+    /// <summary>
+    /// The action a diagnostic offers first. dotnet format takes the Fix All key from the first action of the first
+    /// diagnostic it meets; when that diagnostic offers none (a field-paired release with no same-shaped twin), the key
+    /// is null and each diagnostic gets its own first action instead of nothing.
+    /// </summary>
+    private static string PreferredKey(Diagnostic diagnostic) =>
+        diagnostic.Id == "PIN0002" && diagnostic.Properties.TryGetValue(AcquireTwinKey, out var twin) && twin is not null
+            ? PinFixKeys.ConvertAcquireToPin
+            : diagnostic.Id == "PIN0001" ? PinFixKeys.UseUnpin : PinFixKeys.UsePutPage;
 
     public override Task RegisterCodeFixesAsync(CodeFixContext context)
     {
         foreach (var diagnostic in context.Diagnostics)
         {
-            if (diagnostic.Properties.TryGetValue(ReplacementKey, out var replacement) && replacement is not null)
-            {
-                var key = diagnostic.Id == "PIN0001" ? PinFixKeys.UseUnpin : PinFixKeys.UsePutPage;
-                context.RegisterCodeFix(
-                    CodeAction.Create($"Use '{replacement}'", token => SyntaxEditor.ApplyAsync(context.Document, Edits(diagnostic, key), token), key),
-                    diagnostic);
-            }
-
+            // The conversion comes first: it is the series' direction (GET + put_user_page → pin_user_pages +
+            // unpin_user_page), and dotnet format applies the first action of a diagnostic across a whole solution.
             if (diagnostic.Id == "PIN0002" && diagnostic.Properties.TryGetValue(AcquireTwinKey, out var twin) && twin is not null)
             {
                 context.RegisterCodeFix(
@@ -50,6 +54,14 @@ public sealed class ReleaseFamilyCodeFixProvider : CodeFixProvider
                         $"Convert the acquire to '{twin}' and its releases to the unpin family",
                         token => SyntaxEditor.ApplyAsync(context.Document, Edits(diagnostic, PinFixKeys.ConvertAcquireToPin), token),
                         PinFixKeys.ConvertAcquireToPin),
+                    diagnostic);
+            }
+
+            if (diagnostic.Properties.TryGetValue(ReplacementKey, out var replacement) && replacement is not null)
+            {
+                var key = diagnostic.Id == "PIN0001" ? PinFixKeys.UseUnpin : PinFixKeys.UsePutPage;
+                context.RegisterCodeFix(
+                    CodeAction.Create($"Use '{replacement}'", token => SyntaxEditor.ApplyAsync(context.Document, Edits(diagnostic, key), token), key),
                     diagnostic);
             }
         }

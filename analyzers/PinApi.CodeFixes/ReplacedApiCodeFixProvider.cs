@@ -27,7 +27,10 @@ public sealed class ReplacedApiCodeFixProvider : CodeFixProvider
         async (context, document, diagnostics) =>
         {
             var root = await document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            return root is null ? document : document.WithSyntaxRoot(Rename(root, diagnostics));
+            var renamed = root is null ? null : Rename(root, diagnostics);
+
+            // The same document when nothing was renamed: a new version would count as a change to dotnet format.
+            return renamed is null || renamed == root ? document : document.WithSyntaxRoot(renamed);
         });
 
     public override Task RegisterCodeFixesAsync(CodeFixContext context)
@@ -60,7 +63,8 @@ public sealed class ReplacedApiCodeFixProvider : CodeFixProvider
     private static async Task<Document> RenameAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        return root is null ? document : document.WithSyntaxRoot(Rename(root, new[] { diagnostic }));
+        var renamed = root is null ? null : Rename(root, new[] { diagnostic });
+        return renamed is null || renamed == root ? document : document.WithSyntaxRoot(renamed);
     }
 
     /// <summary>Replaces the identifier token of every renamable diagnostic, keeping the token's trivia.</summary>

@@ -44,6 +44,13 @@ internal static class SyntaxEditor
             }
         }
 
+        if (renames.Count == 0 && replacements.Count == 0)
+        {
+            // An unchanged document, not a new version of it: dotnet format counts any new version as a formatted
+            // file, and --verify-no-changes would then report a fix that changes nothing.
+            return document;
+        }
+
         var newRoot = root.ReplaceSyntax(
             replacements.Keys,
             (original, _) => Replacement((ExpressionSyntax)original, replacements[original]),

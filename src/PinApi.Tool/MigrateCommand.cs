@@ -13,6 +13,8 @@ internal static class MigrateCommand
     /// <summary>The rename, then the GET→PIN conversions of PIN0002/PIN0201/PIN0205, then the release-family fix.</summary>
     public static readonly string[] DefaultRules = ["PIN0301", "PIN0002", "PIN0201", "PIN0205", "PIN0001"];
 
+    private const int MaxFormatPasses = 3;
+
     private const string BeforeLog = "before";
     private const string AfterLog = "after";
 
@@ -81,18 +83,31 @@ internal static class MigrateCommand
         }
 
         Console.WriteLine($"[2/4] applying fixes for {string.Join(", ", rules)} with dotnet format ...");
-        var format = DotnetCli.Run(target.Directory, "format", "analyzers", target.File, "--diagnostics", string.Join(' ', rules), "--severity", "info", "--no-restore");
-        var noFix = format.Output.Split('\n').Where(l => l.Contains("No associated code fix found", StringComparison.Ordinal)).Select(l => l.Trim()).ToList();
-        if (format.ExitCode != 0)
+        var formatEnvironment = FormatEnvironment(target);
+        string[] formatArguments = ["format", "analyzers", target.File, "--diagnostics", .. rules, "--severity", "info", "--no-restore"];
+        var noFix = new List<string>();
+        var pending = true;
+
+        // dotnet format fixes one rule after another on diagnostics computed once, so a fix that moves code (a
+        // rename changes lengths) can leave another rule's fixes stale: pass again until a pass changes nothing.
+        // (--verify-no-changes cannot be the test: it fails on any diagnostic that has a fixer, even one whose fix
+        // does not apply, such as a release paired through a field.)
+        for (var pass = 1; pass <= MaxFormatPasses && pending; pass++)
         {
-            return Fail($"dotnet format failed (exit {format.ExitCode}):\n{format.Output}");
+            var sources = SourceSnapshot(target);
+            var format = DotnetCli.Run(target.Directory, formatEnvironment, formatArguments);
+            if (format.ExitCode != 0)
+            {
+                return Fail($"dotnet format failed (exit {format.ExitCode}):\n{format.Output}");
+            }
+
+            noFix.AddRange(format.Output.Split('\n').Where(l => l.Contains("Unable to fix", StringComparison.Ordinal)).Select(l => l.Trim()));
+            pending = !SourceSnapshot(target).SequenceEqual(sources);
+            Console.WriteLine($"[3/4] pass {pass}: {(pending ? "files changed, passing again" : "nothing more to fix")}");
         }
 
-        Console.WriteLine($"[3/4] checking that no fix is left pending ...");
-        var verify = DotnetCli.Run(target.Directory, "format", "analyzers", target.File, "--diagnostics", string.Join(' ', rules), "--severity", "info", "--no-restore", "--verify-no-changes");
-        var pending = verify.ExitCode != 0;
-
-        Console.WriteLine($"[4/4] rebuilding ...");
+        noFix = noFix.Distinct().ToList();
+        Console.WriteLine("[4/4] rebuilding ...");
         var after = Build(target, AfterLog, out buildError);
         if (after is null)
         {
@@ -109,11 +124,39 @@ internal static class MigrateCommand
 
         if (pending)
         {
-            Console.WriteLine("  dotnet format --verify-no-changes still finds fixes to apply: run the migration again.");
+            Console.WriteLine($"  the fixes still changed files in pass {MaxFormatPasses}: run the migration again.");
         }
 
         Console.WriteLine($"wall time {watch.Elapsed.TotalSeconds:F1} s");
         return pending ? 1 : 0;
+    }
+
+    /// <summary>Every C# file of the target with its content, in a stable order: what a format pass may change.</summary>
+    private static List<(string File, string Text)> SourceSnapshot(MigrationTarget target) =>
+        Directory.GetFiles(target.Directory, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal) &&
+                        !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .Select(f => (f, File.ReadAllText(f)))
+            .ToList();
+
+    /// <summary>
+    /// dotnet format fixes nothing of a rule that a project lists in WarningsNotAsErrors (a project that keeps a
+    /// migration's warnings from failing its build does exactly that), and says nothing. A targets file imported after
+    /// the project body clears the list for the dotnet format runs only; the builds keep the project as it is.
+    /// </summary>
+    private static Dictionary<string, string> FormatEnvironment(MigrationTarget target)
+    {
+        var overrides = Path.Combine(target.Directory, ".pinapi", "format-overrides.targets");
+        File.WriteAllText(overrides, """
+            <Project>
+              <!-- Written by pinapi migrate for its dotnet format runs: see MigrateCommand.FormatEnvironment. -->
+              <PropertyGroup>
+                <WarningsNotAsErrors></WarningsNotAsErrors>
+              </PropertyGroup>
+            </Project>
+            """);
+        return new Dictionary<string, string> { ["CustomAfterMicrosoftCommonTargets"] = overrides };
     }
 
     /// <summary>

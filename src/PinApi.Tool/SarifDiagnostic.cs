@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace PinApi.Tool;
 
 /// <summary>One result of a SARIF 2.1 log written by the compiler (<c>-p:ErrorLog=…,version=2.1</c>).</summary>
-internal sealed record SarifDiagnostic(string RuleId, string Level, string Message, string File, int Line)
+public sealed record SarifDiagnostic(string RuleId, string Level, string Message, string File, int Line)
 {
     public string Site => $"{Path.GetFileName(File)}:{Line}";
 

@@ -230,7 +230,10 @@ internal sealed partial class OwnershipFlow
 
     private string? ReleaseTwin(ReleaseContract contract) => ReleaseTwin(contract, contracts);
 
-    private string? AcquireTwin(AcquireContract contract)
+    private string? AcquireTwin(AcquireContract contract) => AcquireTwin(contract, contracts);
+
+    /// <summary>The acquire of the other family with the same parameters, named by the contract's Twin, or null.</summary>
+    internal static string? AcquireTwin(AcquireContract contract, ContractSymbols contracts)
     {
         if (contract.Twin is null)
         {

@@ -154,7 +154,9 @@ public class ReleaseFamilyFixTests
         """, PinFixKeys.UsePutPage, Diagnostic("PIN0002"));
 
     [Fact]
-    public Task Pin0002LegacyPutUserPageBecomesPutPage() => PinCodeFixTest<ReleaseFamilyCodeFixProvider>.VerifyAsync("""
+    public Task Pin0002LegacyPutUserPageBecomesPutPage()
+    {
+        var test = new PinCodeFixTest<ReleaseFamilyCodeFixProvider>("""
         class Videobuf
         {
             static void Release(AddressSpace mm, ulong data)
@@ -162,7 +164,7 @@ public class ReleaseFamilyFixTests
                 var pages = new Page[1];
                 if (Gup.GetUserPagesUnlocked(mm, data, 1, GupFlags.None, pages) <= 0)
                     return;
-                {|#0:Gup.PutUserPage(pages[0])|};
+                {|#0:Gup.{|#10:PutUserPage|}(pages[0])|};
             }
         }
         """, """
@@ -176,7 +178,17 @@ public class ReleaseFamilyFixTests
                 Gup.PutPage(pages[0]);
             }
         }
-        """, PinFixKeys.UsePutPage, Diagnostic("PIN0002"));
+        """, PinFixKeys.UsePutPage);
+        test.ExpectedDiagnostics.Add(Diagnostic("PIN0002"));
+        test.ExpectedDiagnostics.Add(Diagnostic("PIN0301", 10));
+
+        // Nothing remains: the legacy name is gone with the fix. Explicit, or the framework would carry PIN0301
+        // (which this fixer does not fix) from the source into the fixed state.
+        test.FixedState.InheritanceMode = StateInheritanceMode.Explicit;
+        test.FixedState.AdditionalReferences.Clear();
+        test.FixedState.AdditionalReferences.Add(TestEnvironment.PinApiReference);
+        return test.RunAsync();
+    }
 
     [Fact]
     public Task Pin0002ConvertAcquireAndGetReleasesToPin() => PinCodeFixTest<ReleaseFamilyCodeFixProvider>.VerifyAsync("""
@@ -265,7 +277,7 @@ public class ReleaseFamilyFixTests
                 var pages = new Page[1];
                 if (Gup.GetUserPagesFast(mm, addr, 1, GupFlags.None, pages) != 1)
                     return;
-                {|#0:Gup.PutUserPages(pages)|};
+                {|#0:Gup.{|#10:PutUserPages|}(pages)|};
             }
         }
         """, """
@@ -276,7 +288,50 @@ public class ReleaseFamilyFixTests
                 var pages = new Page[1];
                 if (Gup.PinUserPagesFast(mm, addr, 1, GupFlags.None, pages) != 1)
                     return;
-                Gup.PutUserPages(pages);
+                Gup.{|#0:PutUserPages|}(pages);
+            }
+        }
+        """, PinFixKeys.ConvertAcquireToPin, [Diagnostic("PIN0002"), Diagnostic("PIN0301", 10)], [Diagnostic("PIN0301", 0)]);
+
+    [Fact]
+    public Task Pin0002ConvertsAFieldFilledByAGetAcquireAcrossMethods() => PinCodeFixTest<ReleaseFamilyCodeFixProvider>.VerifyAsync("""
+        class IbUmem
+        {
+            private readonly Page[] pageList = new Page[16];
+            private long npages;
+
+            // ib_umem_get(): the pages stay in the umem until ib_umem_release().
+            public long Get(AddressSpace mm, ulong addr)
+            {
+                using (mm.MmapReadLock())
+                    npages = Gup.GetUserPages(mm, addr, 16, GupFlags.Write | GupFlags.Longterm, pageList);
+                return npages;
+            }
+
+            // __ib_umem_release()
+            public void Release()
+            {
+                {|#0:Gup.UnpinUserPagesDirtyLock(pageList.AsSpan(0, (int)npages), true)|};
+            }
+        }
+        """, """
+        class IbUmem
+        {
+            private readonly Page[] pageList = new Page[16];
+            private long npages;
+
+            // ib_umem_get(): the pages stay in the umem until ib_umem_release().
+            public long Get(AddressSpace mm, ulong addr)
+            {
+                using (mm.MmapReadLock())
+                    npages = Gup.PinUserPages(mm, addr, 16, GupFlags.Write | GupFlags.Longterm, pageList);
+                return npages;
+            }
+
+            // __ib_umem_release()
+            public void Release()
+            {
+                Gup.UnpinUserPagesDirtyLock(pageList.AsSpan(0, (int)npages), true);
             }
         }
         """, PinFixKeys.ConvertAcquireToPin, Diagnostic("PIN0002"));

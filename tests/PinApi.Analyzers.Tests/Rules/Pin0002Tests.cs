@@ -52,10 +52,10 @@ public class Pin0002Tests
                 var pages = new Page[1];
                 if (Gup.GetUserPagesUnlocked(mm, data, 1, GupFlags.None, pages) <= 0)
                     return;
-                {|#0:Gup.PutUserPage(pages[0])|};
+                {|#0:Gup.{|#10:PutUserPage|}(pages[0])|};
             }
         }
-        """, Diagnostic("PIN0002").WithArguments("PutUserPage", "pages", "GetUserPagesUnlocked", "PutPage"));
+        """, Diagnostic("PIN0002").WithArguments("PutUserPage", "pages", "GetUserPagesUnlocked", "PutPage"), Diagnostic("PIN0301", 10));
 
     [Fact]
     public Task LegacyPutUserPagesDirtyLockOnGetReference() => VerifyAsync("""
@@ -68,14 +68,14 @@ public class Pin0002Tests
                 if (err != n)
                 {
                     if (err > 0)
-                        {|#0:Gup.PutUserPagesDirtyLock(pages.AsSpan(0, (int)err), false)|};
+                        {|#0:Gup.{|#10:PutUserPagesDirtyLock|}(pages.AsSpan(0, (int)err), false)|};
                     return -(int)Errno.EFAULT;
                 }
-                {|#1:Gup.PutUserPagesDirtyLock(pages, true)|};
+                {|#1:Gup.{|#11:PutUserPagesDirtyLock|}(pages, true)|};
                 return 0;
             }
         }
-        """, Diagnostic("PIN0002"), Diagnostic("PIN0002", 1));
+        """, Diagnostic("PIN0002"), Diagnostic("PIN0002", 1), Diagnostic("PIN0301", 10), Diagnostic("PIN0301", 11));
 
     [Fact]
     public Task RemoteGetUnpinnedDirty() => VerifyAsync("""
@@ -178,10 +178,10 @@ public class Pin0002Tests
                 int ret = Gup.PinUserPagesFast(mm, addr, n, GupFlags.None, pages);
                 if (ret <= 0)
                     return;
-                Gup.PutUserPages(pages.AsSpan(0, ret));
+                Gup.{|#10:PutUserPages|}(pages.AsSpan(0, ret));
             }
         }
-        """);
+        """, Diagnostic("PIN0301", 10));
 
     [Fact]
     public Task OdpGetPagesReleasedPerPage() => VerifyAsync("""
