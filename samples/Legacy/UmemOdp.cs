@@ -1,3 +1,4 @@
+using PinApi.Contracts;
 namespace PinApi.Samples.Legacy;
 
 /// <summary>
@@ -93,6 +94,9 @@ public sealed class UmemOdp : IUserBufferDriver
     /// The inner loop of <c>ib_umem_odp_map_dma_pages()</c> (under umem_mutex), given one pass's pages: map each, and
     /// on the first failure put the pages after it.
     /// </summary>
+    // Every page of the batch is released here (by the single-page helper, or by the error path), with the
+    // seed-era put_user_page*(): declared, so the analysis follows the pages across the call.
+    [Releases(PageRef.Pin, Pages = "localPageList")]
     private long IbUmemOdpMapDmaBatch(ref long k, ref ulong userVirt, Span<Page> localPageList, bool writeAccess)
     {
         long ret = 0;
@@ -121,6 +125,7 @@ public sealed class UmemOdp : IUserBufferDriver
     }
 
     /// <summary>Records the page's DMA address, then drops the GUP reference: "On Demand Paging - avoid pinning the page".</summary>
+    [Releases(PageRef.Pin, Pages = "page")]
     private long IbUmemOdpMapDmaSinglePage(long pageIndex, Page page, bool writeAccess)
     {
         long ret = 0;
