@@ -30,13 +30,9 @@ public sealed class DmaMapping : IDisposable
     public void DeviceWrite(long offset, ReadOnlySpan<byte> bytes)
     {
         CheckRange(offset, bytes.Length);
-        var done = 0;
-        while (done < bytes.Length)
+        foreach (var chunk in PageChunk.Split((ulong)offset, bytes.Length))
         {
-            var at = offset + done;
-            var inPage = (int)Math.Min(bytes.Length - done, PhysicalMemory.PageSize - (at % PhysicalMemory.PageSize));
-            Device.WriteFrame(frames[at / PhysicalMemory.PageSize], (int)(at % PhysicalMemory.PageSize), bytes.Slice(done, inPage));
-            done += inPage;
+            Device.WriteFrame(frames[chunk.PageIndex], chunk.OffsetInPage, bytes.Slice(chunk.Done, chunk.Count));
         }
     }
 
@@ -44,13 +40,9 @@ public sealed class DmaMapping : IDisposable
     public void DeviceRead(long offset, Span<byte> destination)
     {
         CheckRange(offset, destination.Length);
-        var done = 0;
-        while (done < destination.Length)
+        foreach (var chunk in PageChunk.Split((ulong)offset, destination.Length))
         {
-            var at = offset + done;
-            var inPage = (int)Math.Min(destination.Length - done, PhysicalMemory.PageSize - (at % PhysicalMemory.PageSize));
-            Device.Memory.DataStore.Get(frames[at / PhysicalMemory.PageSize]).AsSpan((int)(at % PhysicalMemory.PageSize), inPage).CopyTo(destination[done..]);
-            done += inPage;
+            Device.Memory.DataStore.Get(frames[chunk.PageIndex]).AsSpan(chunk.OffsetInPage, chunk.Count).CopyTo(destination[chunk.Done..]);
         }
     }
 

@@ -106,12 +106,9 @@ public sealed class Iommu
     /// <summary>A device write by IOVA; 0, or -EFAULT for an IOMMU fault (unmapped, or mapped without write).</summary>
     public int DeviceWrite(ulong iova, ReadOnlySpan<byte> bytes)
     {
-        var done = 0;
-        while (done < bytes.Length)
+        foreach (var chunk in PageChunk.Split(iova, bytes.Length))
         {
-            var at = iova + (ulong)done;
-            var inPage = (int)Math.Min((ulong)(bytes.Length - done), PhysicalMemory.PageSize - (at % PhysicalMemory.PageSize));
-            if (!TryTranslate(at, out var page, out var protection) || (protection & Protection.Write) == 0)
+            if (!TryTranslate(chunk.Address, out var page, out var protection) || (protection & Protection.Write) == 0)
             {
                 return -(int)Errno.EFAULT;
             }
@@ -121,8 +118,7 @@ public sealed class Iommu
                 Interlocked.Increment(ref unpinnedWrites);
             }
 
-            bytes.Slice(done, inPage).CopyTo(Memory.DataStore.Get(page.Pfn).AsSpan((int)(at % PhysicalMemory.PageSize)));
-            done += inPage;
+            bytes.Slice(chunk.Done, chunk.Count).CopyTo(Memory.DataStore.Get(page.Pfn).AsSpan(chunk.OffsetInPage));
         }
 
         return 0;
@@ -131,18 +127,14 @@ public sealed class Iommu
     /// <summary>A device read by IOVA; 0, or -EFAULT for an IOMMU fault.</summary>
     public int DeviceRead(ulong iova, Span<byte> destination)
     {
-        var done = 0;
-        while (done < destination.Length)
+        foreach (var chunk in PageChunk.Split(iova, destination.Length))
         {
-            var at = iova + (ulong)done;
-            var inPage = (int)Math.Min((ulong)(destination.Length - done), PhysicalMemory.PageSize - (at % PhysicalMemory.PageSize));
-            if (!TryTranslate(at, out var page, out var protection) || (protection & Protection.Read) == 0)
+            if (!TryTranslate(chunk.Address, out var page, out var protection) || (protection & Protection.Read) == 0)
             {
                 return -(int)Errno.EFAULT;
             }
 
-            Memory.DataStore.Get(page.Pfn).AsSpan((int)(at % PhysicalMemory.PageSize), inPage).CopyTo(destination[done..]);
-            done += inPage;
+            Memory.DataStore.Get(page.Pfn).AsSpan(chunk.OffsetInPage, chunk.Count).CopyTo(destination[chunk.Done..]);
         }
 
         return 0;

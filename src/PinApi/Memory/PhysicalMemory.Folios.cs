@@ -156,8 +156,6 @@ public sealed partial class PhysicalMemory
     internal bool FreezeRefs(long head, int expected) =>
         Interlocked.CompareExchange(ref Frames.RefCount(head), 0, expected) == expected;
 
-    internal void UnfreezeRefs(long head, int count) => Volatile.Write(ref Frames.RefCount(head), count);
-
     /// <summary>Returns a folio whose last reference is gone to its zone or to the hugetlb pool.</summary>
     internal void FreeFolio(long head)
     {

@@ -14,9 +14,6 @@ public sealed partial class PhysicalMemory
         }
     }
 
-    /// <summary><c>folio_trylock</c>.</summary>
-    internal bool TryLockPage(long pfn) => SetFlag(HeadOf(pfn), PageFlags.Locked);
-
     internal void UnlockPage(long pfn)
     {
         if (!ClearFlag(HeadOf(pfn), PageFlags.Locked))

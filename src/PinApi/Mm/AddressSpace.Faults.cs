@@ -125,18 +125,13 @@ public sealed partial class AddressSpace
 
         try
         {
-            var done = 0;
-            while (done < length)
+            foreach (var chunk in PageChunk.Split(address, length))
             {
-                var at = address + (ulong)done;
-                var inPage = (int)Math.Min((ulong)(length - done), PhysicalMemory.PageSize - (at & (PhysicalMemory.PageSize - 1)));
-                var rc = AccessPage(at, inPage, done, write, copy);
+                var rc = AccessPage(chunk.Address, chunk.Count, chunk.Done, write, copy);
                 if (rc != 0)
                 {
                     return rc;
                 }
-
-                done += inPage;
             }
 
             return 0;

@@ -53,8 +53,6 @@ public sealed partial class AddressSpace : IDisposable
 
     internal int Id { get; }
 
-    internal bool IsDisposed => disposed;
-
     /// <summary><c>mmap_read_lock()</c>. Dispose the result to unlock.</summary>
     public MmapLock MmapReadLock()
     {
