@@ -4,7 +4,7 @@ namespace PinApi.Analyzers;
 
 /// <summary>
 /// Every PinApi rule in one table. The help link is computed from the ID so each descriptor points at its page in
-/// analyzers/docs, and the IDs follow the ranges of DESIGN.md (PIN00xx ownership and pairing). The constructor is
+/// analyzers/docs, and the IDs follow the ranges of DESIGN.md (PIN00xx ownership and pairing, PIN01xx dirtying and FOLL_WRITE, PIN02xx FOLL_LONGTERM and the other flags, PIN03xx migrations). The constructor is
 /// called with literal IDs, categories and severities so that release tracking (RS2008) can read them.
 /// </summary>
 public static class Descriptors
@@ -15,6 +15,8 @@ public static class Descriptors
     private const string Ownership = "PinApi.Ownership";
     private const string Performance = "PinApi.Performance";
     private const string Migration = "PinApi.Migration";
+    private const string Dirtying = "PinApi.Dirtying";
+    private const string Flags = "PinApi.Flags";
 
     public static readonly DiagnosticDescriptor PIN0000_MethodTooLarge = new DiagnosticDescriptor(
         "PIN0000",
@@ -95,6 +97,116 @@ public static class Descriptors
         isEnabledByDefault: true,
         description: "The pages array must hold at least nr_pages entries; a shorter buffer makes the call fail (or, in the kernel, overrun).",
         helpLinkUri: HelpLink("PIN0007"));
+
+    public static readonly DiagnosticDescriptor PIN0101_WritePinNotDirtied = new DiagnosticDescriptor(
+        "PIN0101",
+        "FOLL_WRITE pin released without dirtying the pages",
+        "'{0}' releases the pages in '{1}', pinned for writing by '{2}', without dirtying them{3}; dirty them before the release",
+        Dirtying,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "A page written through a pin (FOLL_WRITE, or by a device) must be marked dirty before its reference is dropped, or writeback never writes the new data back: UnpinUserPagesDirtyLock(pages, true), or SetPageDirtyLock on each page before its release. A makeDirty argument that is a variable is trusted.",
+        helpLinkUri: HelpLink("PIN0101"));
+
+    public static readonly DiagnosticDescriptor PIN0102_DirtyWithoutPageLock = new DiagnosticDescriptor(
+        "PIN0102",
+        "SetPageDirty on a GUP page without the page lock",
+        "'{0}' dirties a page of '{1}' (taken by '{2}') without holding its page lock; use '{3}'",
+        Dirtying,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "A GUP holder has no reference on the inode the page hangs off, so the mapping can be torn down concurrently; set_page_dirty_lock() takes the page lock that stabilises page->mapping. Raw SetPageDirty is safe only between LockPage and UnlockPage.",
+        helpLinkUri: HelpLink("PIN0102"));
+
+    public static readonly DiagnosticDescriptor PIN0103_DirtiedWithoutWrite = new DiagnosticDescriptor(
+        "PIN0103",
+        "Pages dirtied but taken without FOLL_WRITE",
+        "'{0}' dirties the pages in '{1}', but '{2}' took them without GupFlags.Write",
+        Dirtying,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "make_dirty implies FOLL_WRITE: pages that are dirtied on release were written, so the acquire must have asked for writable PTEs (breaking COW); without FOLL_WRITE the write lands in a page the process may share.",
+        helpLinkUri: HelpLink("PIN0103"));
+
+    public static readonly DiagnosticDescriptor PIN0104_WrittenWithoutWrite = new DiagnosticDescriptor(
+        "PIN0104",
+        "Page data written through a reference taken without FOLL_WRITE",
+        "{0} writes into the pages in '{1}', but '{2}' took them without GupFlags.Write",
+        Dirtying,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "If gup_flags & FOLL_WRITE == 0, the page must not be written to: a read-only GUP of a COW page returns the shared page, and a write through it corrupts every process that maps it.",
+        helpLinkUri: HelpLink("PIN0104"));
+
+    public static readonly DiagnosticDescriptor PIN0201_LongtermWithGet = new DiagnosticDescriptor(
+        "PIN0201",
+        "FOLL_LONGTERM with a GET-family call",
+        "'{0}' passes GupFlags.Longterm, which only the pin family accepts; use '{1}'",
+        Flags,
+        DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "Mainline is_valid_gup_args() refuses FOLL_LONGTERM without FOLL_PIN (-EINVAL): a long-term user must pin, so that writeback and migration can see the pages are in use. The fix converts the acquire to its Pin* twin and its releases to the unpin family.",
+        helpLinkUri: HelpLink("PIN0201"));
+
+    public static readonly DiagnosticDescriptor PIN0202_LongtermRemoteWithLocked = new DiagnosticDescriptor(
+        "PIN0202",
+        "FOLL_LONGTERM with a remote call that passes locked",
+        "'{0}' passes GupFlags.Longterm together with 'locked'; call the overload without 'locked'",
+        Flags,
+        DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "get/pin_user_pages_remote() accept FOLL_LONGTERM only when locked is NULL (seed patch \"mm: fix get_user_pages_remote()'s handling of FOLL_LONGTERM\"): the long-term checks need the VMAs, which is incompatible with dropping the mmap lock.",
+        helpLinkUri: HelpLink("PIN0202"));
+
+    public static readonly DiagnosticDescriptor PIN0203_InternalFlag = new DiagnosticDescriptor(
+        "PIN0203",
+        "Internal GUP flag passed by a caller",
+        "'{0}' passes the internal flag{1} {2}, which only the entry points set; remove {3}",
+        Flags,
+        DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "FOLL_GET, FOLL_PIN, FOLL_TOUCH, FOLL_REMOTE and the other internal flags are set by the entry point chosen; is_valid_gup_args() refuses a caller that passes one (WARN + -EINVAL). Pick the entry point instead.",
+        helpLinkUri: HelpLink("PIN0203"));
+
+    public static readonly DiagnosticDescriptor PIN0204_LongtermNotKept = new DiagnosticDescriptor(
+        "PIN0204",
+        "FOLL_LONGTERM pin released before the method returns",
+        "'{0}' pins with GupFlags.Longterm, but every path releases the pages in '{1}' before the method returns; the flag only costs a migration",
+        Flags,
+        DiagnosticSeverity.Info,
+        isEnabledByDefault: true,
+        description: "FOLL_LONGTERM is for pins held indefinitely (registered buffers, DMA maps). A pin released on every path of the method that took it is short-term: the flag makes GUP migrate ZONE_MOVABLE and CMA pages first, and refuses file mappings, for nothing.",
+        helpLinkUri: HelpLink("PIN0204"));
+
+    public static readonly DiagnosticDescriptor PIN0205_GetNeedsPin = new DiagnosticDescriptor(
+        "PIN0205",
+        "FOLL_GET references used where a pin is required",
+        "{0} {1} the pages in '{2}', taken with FOLL_GET by '{3}'; convert the acquire to '{4}'",
+        Ownership,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "Pages whose data is written by a device (DMA) or through kmap must be pinned (FOLL_PIN, Case 5 of pin_user_pages.rst): only a pin tells writeback and migration that someone writes behind the page tables' back. The fix converts the acquire to its Pin* twin and its releases to the unpin family.",
+        helpLinkUri: HelpLink("PIN0205"));
+
+    public static readonly DiagnosticDescriptor PIN0206_KeptWithoutLongterm = new DiagnosticDescriptor(
+        "PIN0206",
+        "Pin kept beyond the call without FOLL_LONGTERM",
+        "'{0}' pins the pages in '{1}' without GupFlags.Longterm, but {2} keeps them beyond the call; add GupFlags.Longterm",
+        Flags,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "A pin that outlives the call (stored in a field, registered, handed to a [TakesOwnership] parameter) is long-term and must say so, so that GUP migrates it out of ZONE_MOVABLE/CMA and refuses fs-DAX and writeback-tracked files (the vfio fix of the seed series).",
+        helpLinkUri: HelpLink("PIN0206"));
+
+    public static readonly DiagnosticDescriptor PIN0207_FlagRejectedByFast = new DiagnosticDescriptor(
+        "PIN0207",
+        "Flag the gup-fast variants do not accept",
+        "'{0}' is a gup-fast call, which refuses {1} (-EINVAL); use the slow variant",
+        Flags,
+        DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "gup_fast_fallback() accepts only FOLL_WRITE, FOLL_LONGTERM, FOLL_FORCE, FOLL_NOFAULT, FOLL_PCI_P2PDMA and FOLL_HONOR_NUMA_FAULT; any other flag is a WARN and -EINVAL.",
+        helpLinkUri: HelpLink("PIN0207"));
 
     public static readonly DiagnosticDescriptor PIN0301_ReplacedApi = new DiagnosticDescriptor(
         "PIN0301",

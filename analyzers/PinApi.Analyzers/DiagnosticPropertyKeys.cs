@@ -23,4 +23,22 @@ public static class DiagnosticPropertyKeys
 
     /// <summary>PIN0301: "true" when the replacement exists with the same parameters, so a rename keeps compiling.</summary>
     public const string Renamable = "Renamable";
+
+    /// <summary>PIN0101: the release of the same family with a makeDirty parameter, to call with <c>true</c>.</summary>
+    public const string DirtyingRelease = "DirtyingRelease";
+
+    /// <summary>PIN0101: the <c>[DirtiesPageLocked]</c> method to call on the page before its release.</summary>
+    public const string DirtyBefore = "DirtyBefore";
+
+    /// <summary>PIN0101: "true" when the release's makeDirty argument is a constant false (additional location 1).</summary>
+    public const string MakeDirtyFalse = "MakeDirtyFalse";
+
+    /// <summary>PIN0103/PIN0104/PIN0206: the flags member to add to the flags argument (additional location 1).</summary>
+    public const string AddFlag = "AddFlag";
+
+    /// <summary>PIN0203/PIN0204: the flags members to remove from the flags argument (additional location 1), joined by ';'.</summary>
+    public const string RemoveFlags = "RemoveFlags";
+
+    /// <summary>PIN0202: "true" when an overload without the locked argument (additional location 1) exists.</summary>
+    public const string DropArgument = "DropArgument";
 }

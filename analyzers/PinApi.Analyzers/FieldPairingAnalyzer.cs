@@ -19,7 +19,8 @@ public sealed class FieldPairingAnalyzer : PinAnalyzerBase
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
         Descriptors.PIN0001_PinReleasedAsGet,
-        Descriptors.PIN0002_GetReleasedAsPin);
+        Descriptors.PIN0002_GetReleasedAsPin,
+        Descriptors.PIN0201_LongtermWithGet);
 
     private protected override void OnCompilationStart(CompilationStartAnalysisContext context, ContractSymbols contracts)
     {
@@ -35,6 +36,7 @@ public sealed class FieldPairingAnalyzer : PinAnalyzerBase
         }
 
         var acquires = new ConcurrentBag<(IFieldSymbol Field, AcquireContract Contract, IInvocationOperation Call)>();
+        var directFills = new ConcurrentBag<(IFieldSymbol Field, AcquireContract Contract, IInvocationOperation Call, FlagsValue Flags, GupFlagsInfo Info)>();
         var releases = new ConcurrentBag<(IFieldSymbol Field, ReleaseContract Contract, IInvocationOperation Call)>();
         context.RegisterOperationBlockStartAction(block =>
         {
@@ -105,6 +107,16 @@ public sealed class FieldPairingAnalyzer : PinAnalyzerBase
                     if (field is not null && SymbolEqualityComparer.Default.Equals(field.ContainingType, type))
                     {
                         acquires.Add((field, contract, call));
+                        if (holder is IFieldSymbol && contract.Flags is { } flags && GupFlagsInfo.For(flags) is { } info)
+                        {
+                            var body = (IOperation)call;
+                            while (body.Parent is not null)
+                            {
+                                body = body.Parent;
+                            }
+
+                            directFills.Add((field, contract, call, new FlagsEvaluator(body).Evaluate(OwnershipFlow.Argument(call, flags)?.Value), info));
+                        }
                     }
                 }
 
@@ -164,6 +176,8 @@ public sealed class FieldPairingAnalyzer : PinAnalyzerBase
 
         context.RegisterSymbolEndAction(end =>
         {
+            ReportLongtermGets(end, contracts, directFills, acquires, releases);
+
             var byField = acquires.GroupBy(a => a.Field, SymbolEqualityComparer.Default).ToDictionary(g => g.Key!, g => g.ToList(), SymbolEqualityComparer.Default);
             foreach (var (field, contract, call) in releases.OrderBy(r => r.Call.Syntax.SpanStart))
             {
@@ -201,5 +215,61 @@ public sealed class FieldPairingAnalyzer : PinAnalyzerBase
                     replacement ?? (kind == PageRefKind.Pin ? "the unpin family" : "PutPage")));
             }
         });
+    }
+
+    /// <summary>
+    /// PIN0201 for acquires that write straight into a field of the type: FOLL_LONGTERM on a GET fill, converted
+    /// across the type's methods when the field has that one fill and its GET releases share the fill's document.
+    /// </summary>
+    private static void ReportLongtermGets(
+        SymbolAnalysisContext end,
+        ContractSymbols contracts,
+        IEnumerable<(IFieldSymbol Field, AcquireContract Contract, IInvocationOperation Call, FlagsValue Flags, GupFlagsInfo Info)> directFills,
+        IEnumerable<(IFieldSymbol Field, AcquireContract Contract, IInvocationOperation Call)> acquires,
+        IEnumerable<(IFieldSymbol Field, ReleaseContract Contract, IInvocationOperation Call)> releases)
+    {
+        foreach (var (field, contract, call, flags, info) in directFills.OrderBy(f => f.Call.Syntax.SpanStart))
+        {
+            var fieldReleases = releases.Where(r => SymbolEqualityComparer.Default.Equals(r.Field, field)).OrderBy(r => r.Call.Syntax.SpanStart).ToList();
+            var locations = new List<Location> { call.Syntax.GetLocation() };
+            if (contract.Kind == PageRefKind.Get && info.Longterm != 0 && (flags.Mentioned & info.Longterm) != 0)
+            {
+                var properties = ImmutableDictionary<string, string?>.Empty;
+                var fills = acquires.Where(a => SymbolEqualityComparer.Default.Equals(a.Field, field)).ToList();
+                var twin = contract.Twin is null ? null : OwnershipFlow.AcquireTwin(contract, contracts);
+                if (fills.Count == 1 && twin is not null && ReleaseTwinsInTree(fieldReleases, call.Syntax.SyntaxTree, contracts) is { } releaseTwins)
+                {
+                    locations.AddRange(releaseTwins.Select(r => r.Location));
+                    properties = properties.Add(OwnershipFlow.AcquireTwinKey, twin).Add(OwnershipFlow.ReleaseTwinsKey, string.Join(";", releaseTwins.Select(r => r.Twin)));
+                }
+
+                end.ReportDiagnostic(Diagnostic.Create(Descriptors.PIN0201_LongtermWithGet, call.Syntax.GetLocation(), locations, properties, call.TargetMethod.Name, twin ?? "its Pin* twin"));
+            }
+        }
+    }
+
+    /// <summary>The unpin twins of a field's GET releases, when every one is in <paramref name="tree"/> and has a twin (the fix edits one document).</summary>
+    private static List<(Location Location, string Twin)>? ReleaseTwinsInTree(
+        IEnumerable<(IFieldSymbol Field, ReleaseContract Contract, IInvocationOperation Call)> fieldReleases,
+        SyntaxTree tree,
+        ContractSymbols contracts)
+    {
+        var twins = new List<(Location, string)>();
+        foreach (var (_, contract, call) in fieldReleases)
+        {
+            if (contract.Kind != PageRefKind.Get)
+            {
+                continue;
+            }
+
+            if (call.Syntax.SyntaxTree != tree || OwnershipFlow.ReleaseTwin(contract, contracts) is not { } twin)
+            {
+                return null;
+            }
+
+            twins.Add((call.Syntax.GetLocation(), twin));
+        }
+
+        return twins;
     }
 }

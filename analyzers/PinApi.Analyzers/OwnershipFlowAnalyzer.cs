@@ -26,7 +26,18 @@ public sealed class OwnershipFlowAnalyzer : PinAnalyzerBase
         Descriptors.PIN0003_NotReleased,
         Descriptors.PIN0004_ReleasedTwice,
         Descriptors.PIN0005_UsedAfterRelease,
-        Descriptors.PIN0006_ReleasesRequestedCount);
+        Descriptors.PIN0006_ReleasesRequestedCount,
+        Descriptors.PIN0101_WritePinNotDirtied,
+        Descriptors.PIN0102_DirtyWithoutPageLock,
+        Descriptors.PIN0103_DirtiedWithoutWrite,
+        Descriptors.PIN0104_WrittenWithoutWrite,
+        Descriptors.PIN0201_LongtermWithGet,
+        Descriptors.PIN0202_LongtermRemoteWithLocked,
+        Descriptors.PIN0203_InternalFlag,
+        Descriptors.PIN0204_LongtermNotKept,
+        Descriptors.PIN0205_GetNeedsPin,
+        Descriptors.PIN0206_KeptWithoutLongterm,
+        Descriptors.PIN0207_FlagRejectedByFast);
 
     private protected override void OnCompilationStart(CompilationStartAnalysisContext context, ContractSymbols contracts)
     {
@@ -51,7 +62,8 @@ public sealed class OwnershipFlowAnalyzer : PinAnalyzerBase
             }
 
             // Cheap pre-filter: no acquire call, nothing to track.
-            if (!body.Descendants().Any(o => o is IInvocationOperation invocation && contracts.GetAcquire(invocation.TargetMethod) is not null))
+            var acquires = body.Descendants().OfType<IInvocationOperation>().Where(invocation => contracts.GetAcquire(invocation.TargetMethod) is not null).ToList();
+            if (acquires.Count == 0)
             {
                 continue;
             }
@@ -59,6 +71,12 @@ public sealed class OwnershipFlowAnalyzer : PinAnalyzerBase
             var graph = context.GetControlFlowGraph(block);
             if (graph.Blocks.Length > MaxBlocks)
             {
+                var unpaired = new CallSiteRules(contracts, body, null, context.OwningSymbol, context.ReportDiagnostic);
+                foreach (var acquire in acquires)
+                {
+                    unpaired.Check(acquire);
+                }
+
                 context.ReportDiagnostic(Diagnostic.Create(
                     Descriptors.PIN0000_MethodTooLarge,
                     context.OwningSymbol.Locations.FirstOrDefault(),
@@ -69,6 +87,12 @@ public sealed class OwnershipFlowAnalyzer : PinAnalyzerBase
             }
 
             var flow = OwnershipFlow.Run(graph, body, contracts, context.Compilation);
+            var callSites = new CallSiteRules(contracts, body, flow is { Aborted: false } ? flow : null, context.OwningSymbol, context.ReportDiagnostic);
+            foreach (var acquire in acquires)
+            {
+                callSites.Check(acquire);
+            }
+
             if (flow is null)
             {
                 continue;

@@ -17,4 +17,25 @@ public static class PinFixKeys
 
     /// <summary>PIN0301: rename a [ReplacedBy] API to its replacement.</summary>
     public const string RenameReplacedApi = "PIN0301.RenameReplacedApi";
+
+    /// <summary>PIN0101: dirty the pages on release (a dirtying release, makeDirty: true, or SetPageDirtyLock first).</summary>
+    public const string DirtyOnRelease = "PIN0101.DirtyOnRelease";
+
+    /// <summary>PIN0102: call the page-locking dirtying method instead of raw SetPageDirty.</summary>
+    public const string UseSetPageDirtyLock = "PIN0102.UseSetPageDirtyLock";
+
+    /// <summary>PIN0103/PIN0104: add GupFlags.Write to the acquire's flags.</summary>
+    public const string AddWriteFlag = "PIN0103.AddWrite";
+
+    /// <summary>PIN0206: add GupFlags.Longterm to the acquire's flags.</summary>
+    public const string AddLongtermFlag = "PIN0206.AddLongterm";
+
+    /// <summary>PIN0204: remove GupFlags.Longterm from the acquire's flags.</summary>
+    public const string RemoveLongtermFlag = "PIN0204.RemoveLongterm";
+
+    /// <summary>PIN0203: remove the internal flags from the acquire's flags.</summary>
+    public const string RemoveInternalFlags = "PIN0203.RemoveInternalFlags";
+
+    /// <summary>PIN0202: call the remote overload without the locked argument.</summary>
+    public const string DropLocked = "PIN0202.DropLocked";
 }

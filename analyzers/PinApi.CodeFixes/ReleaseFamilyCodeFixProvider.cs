@@ -12,7 +12,8 @@ namespace PinApi.CodeFixes;
 
 /// <summary>
 /// PIN0001 → the unpin twin of the release; PIN0002 → the GET twin of the unpin, or the acquire converted to its
-/// Pin* twin with every GET release of it converted too. Everything comes from the diagnostic's properties and
+/// Pin* twin with every GET release of it converted too; PIN0201 (FOLL_LONGTERM on a GET call) and PIN0205 (GET
+/// pages handed to a device or written through) → the same conversion. Everything comes from the diagnostic's properties and
 /// additional locations: the fixer never redoes the analysis.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ReleaseFamilyCodeFixProvider))]
@@ -23,7 +24,7 @@ public sealed class ReleaseFamilyCodeFixProvider : CodeFixProvider
     private const string AcquireTwinKey = DiagnosticPropertyKeys.AcquireTwin;
     private const string ReleaseTwinsKey = DiagnosticPropertyKeys.ReleaseTwins;
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("PIN0001", "PIN0002");
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("PIN0001", "PIN0002", "PIN0201", "PIN0205");
 
     public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(async (context, document, diagnostics) =>
     {
@@ -37,9 +38,15 @@ public sealed class ReleaseFamilyCodeFixProvider : CodeFixProvider
     /// is null and each diagnostic gets its own first action instead of nothing.
     /// </summary>
     private static string PreferredKey(Diagnostic diagnostic) =>
-        diagnostic.Id == "PIN0002" && diagnostic.Properties.TryGetValue(AcquireTwinKey, out var twin) && twin is not null
+        IsConvertible(diagnostic) || diagnostic.Id is "PIN0201" or "PIN0205"
             ? PinFixKeys.ConvertAcquireToPin
             : diagnostic.Id == "PIN0001" ? PinFixKeys.UseUnpin : PinFixKeys.UsePutPage;
+
+    /// <summary>A diagnostic that carries the GET→PIN conversion (the analyzer found a twin for the acquire and each release).</summary>
+    private static bool IsConvertible(Diagnostic diagnostic) =>
+        diagnostic.Id is "PIN0002" or "PIN0201" or "PIN0205" &&
+        diagnostic.Properties.TryGetValue(AcquireTwinKey, out var twin) && twin is not null &&
+        diagnostic.Properties.ContainsKey(ReleaseTwinsKey) && diagnostic.AdditionalLocations.Count > 0;
 
     public override Task RegisterCodeFixesAsync(CodeFixContext context)
     {
@@ -47,7 +54,7 @@ public sealed class ReleaseFamilyCodeFixProvider : CodeFixProvider
         {
             // The conversion comes first: it is the series' direction (GET + put_user_page → pin_user_pages +
             // unpin_user_page), and dotnet format applies the first action of a diagnostic across a whole solution.
-            if (diagnostic.Id == "PIN0002" && diagnostic.Properties.TryGetValue(AcquireTwinKey, out var twin) && twin is not null)
+            if (IsConvertible(diagnostic) && diagnostic.Properties.TryGetValue(AcquireTwinKey, out var twin))
             {
                 context.RegisterCodeFix(
                     CodeAction.Create(
@@ -82,7 +89,7 @@ public sealed class ReleaseFamilyCodeFixProvider : CodeFixProvider
             yield break;
         }
 
-        if (key == PinFixKeys.ConvertAcquireToPin && diagnostic.Id == "PIN0002" &&
+        if (key == PinFixKeys.ConvertAcquireToPin && IsConvertible(diagnostic) &&
             diagnostic.Properties.TryGetValue(AcquireTwinKey, out var acquireTwin) && acquireTwin is not null &&
             diagnostic.Properties.TryGetValue(ReleaseTwinsKey, out var releaseTwins) && releaseTwins is not null &&
             diagnostic.AdditionalLocations.Count > 0)

@@ -13,8 +13,9 @@ namespace PinApi.Analyzers.Flow;
 /// </summary>
 internal sealed class Acquisition
 {
-    public Acquisition(int index, IInvocationOperation call, AcquireContract contract, ISymbol holder, IOperation? requestedCount, FlagsValue flags)
+    public Acquisition(int index, IInvocationOperation call, AcquireContract contract, ISymbol holder, IOperation? requestedCount, FlagsValue flags, GupFlagsInfo? flagsInfo)
     {
+        FlagsInfo = flagsInfo;
         Index = index;
         Call = call;
         Contract = contract;
@@ -48,17 +49,17 @@ internal sealed class Acquisition
     /// <summary>The bits the flags argument may and must carry, evaluated through constants, <c>|</c>, <c>?:</c> and locals.</summary>
     public FlagsValue Flags { get; }
 
+    /// <summary>The flags enum's FOLL_WRITE / FOLL_LONGTERM bits, or null when the acquire takes no flags.</summary>
+    public GupFlagsInfo? FlagsInfo { get; }
+
     /// <summary>FOLL_WRITE on every path (true), on none (false), or depending on the path (null).</summary>
-    public bool? IsWrite => Contract.Flags is null ? false : FlagBit("Write") is ulong bit ? Flags.Has(bit) : null;
+    public bool? IsWrite => Contract.Flags is null ? false : FlagsInfo is { Write: not 0 } info ? Flags.Has(info.Write) : null;
 
     /// <summary>FOLL_LONGTERM on every path (true), on none (false), or depending on the path (null).</summary>
-    public bool? IsLongterm => Contract.Flags is null ? false : FlagBit("Longterm") is ulong bit ? Flags.Has(bit) : null;
+    public bool? IsLongterm => Contract.Flags is null ? false : FlagsInfo is { Longterm: not 0 } info ? Flags.Has(info.Longterm) : null;
 
-    /// <summary>The value of a member of the flags enum (the FOLL_ names are fixed by the library's contract).</summary>
-    private ulong? FlagBit(string member) =>
-        Contract.Flags?.Type.GetMembers(member).OfType<IFieldSymbol>().FirstOrDefault() is { HasConstantValue: true, ConstantValue: { } value }
-            ? System.Convert.ToUInt64(value, System.Globalization.CultureInfo.InvariantCulture)
-            : null;
+    /// <summary>Where the pages are first kept beyond the call (a field store, a [TakesOwnership] argument), if anywhere.</summary>
+    public SyntaxNode? KeptAt { get; set; }
 
     /// <summary>Release calls that reach this acquisition, with their contracts (filled by the reporting pass).</summary>
     public List<(IInvocationOperation Call, ReleaseContract Contract)> Releases { get; } = new();

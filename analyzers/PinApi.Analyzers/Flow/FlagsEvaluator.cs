@@ -48,6 +48,7 @@ internal sealed class FlagsEvaluator
     {
         FlagsValue? assigned = null;
         ulong added = 0;
+        ulong addedMentioned = 0;
         foreach (var operation in body)
         {
             switch (operation)
@@ -71,14 +72,16 @@ internal sealed class FlagsEvaluator
                     }
 
                     // |= may add its bits on some path; it never removes one.
-                    added |= Evaluate(compound.Value, depth + 1).May;
+                    var addedValue = Evaluate(compound.Value, depth + 1);
+                    added |= addedValue.May;
+                    addedMentioned |= addedValue.Mentioned;
                     break;
                 case IArgumentOperation { Value: ILocalReferenceOperation reference, Parameter.RefKind: RefKind.Ref or RefKind.Out } when SymbolEqualityComparer.Default.Equals(reference.Local, local):
                     return FlagsValue.Unknown;
             }
         }
 
-        return assigned is null ? FlagsValue.Unknown : new FlagsValue(assigned.Value.May | added, assigned.Value.Must);
+        return assigned is null ? FlagsValue.Unknown : new FlagsValue(assigned.Value.May | added, assigned.Value.Must, assigned.Value.Mentioned | addedMentioned);
     }
 
     private static bool IsInteger(object value) => value is int or long or short or uint or ulong or ushort or byte or sbyte;

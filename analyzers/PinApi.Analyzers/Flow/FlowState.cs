@@ -19,7 +19,19 @@ internal sealed class FlowState
         ReleaseSite = new SyntaxNode?[count];
         Low = new long[count];
         High = new long[count];
+        MaybeClean = new bool[count];
+        MaybeUnlocked = new bool[count];
+        MaybeWritten = new bool[count];
     }
+
+    /// <summary>On some path to here the pages were written (page data, a device that writes) since the acquire.</summary>
+    public bool[] MaybeWritten { get; }
+
+    /// <summary>On some path to here the pages were not dirtied since the acquire (PIN0101 at a plain release).</summary>
+    public bool[] MaybeClean { get; }
+
+    /// <summary>On some path to here the page lock is not held (PIN0102 at a raw SetPageDirty).</summary>
+    public bool[] MaybeUnlocked { get; }
 
     /// <summary>
     /// Bounds on the acquire's returned count along this path (empty when low &gt; high): branches on the count narrow
@@ -47,6 +59,8 @@ internal sealed class FlowState
             state.Masks[i] = RefState.None;
             state.Low[i] = 1;
             state.High[i] = 0;
+            state.MaybeClean[i] = true;
+            state.MaybeUnlocked[i] = true;
         }
 
         return state;
@@ -62,6 +76,9 @@ internal sealed class FlowState
         Array.Copy(ReleaseSite, copy.ReleaseSite, Masks.Length);
         Array.Copy(Low, copy.Low, Masks.Length);
         Array.Copy(High, copy.High, Masks.Length);
+        Array.Copy(MaybeClean, copy.MaybeClean, Masks.Length);
+        Array.Copy(MaybeUnlocked, copy.MaybeUnlocked, Masks.Length);
+        Array.Copy(MaybeWritten, copy.MaybeWritten, Masks.Length);
         return copy;
     }
 
@@ -103,6 +120,24 @@ internal sealed class FlowState
                     High[i] = high;
                     changed = true;
                 }
+            }
+
+            if (!MaybeClean[i] && other.MaybeClean[i])
+            {
+                MaybeClean[i] = true;
+                changed = true;
+            }
+
+            if (!MaybeWritten[i] && other.MaybeWritten[i])
+            {
+                MaybeWritten[i] = true;
+                changed = true;
+            }
+
+            if (!MaybeUnlocked[i] && other.MaybeUnlocked[i])
+            {
+                MaybeUnlocked[i] = true;
+                changed = true;
             }
 
             if (ReleaseSite[i] is null && other.ReleaseSite[i] is not null)

@@ -158,6 +158,13 @@ internal sealed partial class OwnershipFlow
         {
             ReportMismatch(acquisition, release, contract);
         }
+
+        foreach (var (acquisition, site, use) in needsPin)
+        {
+            ReportNeedsPin(acquisition, site, use);
+        }
+
+        ReportLongterm();
     }
 
     private void ReportMismatch(Acquisition acquisition, IInvocationOperation release, ReleaseContract contract)
@@ -170,35 +177,8 @@ internal sealed partial class OwnershipFlow
         }
 
         var locations = new List<Location> { acquisition.Call.Syntax.GetLocation() };
-        if (acquisition.Kind == PageRefKind.Get)
-        {
-            // Converting the acquire to its Pin* twin turns every GET release of it into its unpin twin.
-            var acquireTwin = AcquireTwin(acquisition.Contract);
-            var twins = new List<string>();
-            var convertible = acquireTwin is not null;
-            foreach (var (call, releaseContract) in acquisition.Releases)
-            {
-                if (releaseContract.Kind != PageRefKind.Get)
-                {
-                    continue;
-                }
-
-                var twin = ReleaseTwin(releaseContract);
-                if (twin is null)
-                {
-                    convertible = false;
-                    break;
-                }
-
-                locations.Add(call.Syntax.GetLocation());
-                twins.Add(twin);
-            }
-
-            if (convertible)
-            {
-                properties = properties.Add(AcquireTwinKey, acquireTwin).Add(ReleaseTwinsKey, string.Join(";", twins));
-            }
-        }
+        // Converting the acquire to its Pin* twin turns every GET release of it into its unpin twin.
+        AddConversion(acquisition, ref properties, locations);
 
         var rule = acquisition.Kind == PageRefKind.Pin ? Descriptors.PIN0001_PinReleasedAsGet : Descriptors.PIN0002_GetReleasedAsPin;
         report.Add(Diagnostic.Create(

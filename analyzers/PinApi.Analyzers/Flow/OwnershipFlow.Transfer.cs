@@ -12,6 +12,7 @@ internal sealed partial class OwnershipFlow
 {
     private readonly Dictionary<Acquisition, List<(Location Site, FlowState State, string Path)>> leaks = new();
     private readonly List<(Acquisition Acquisition, IInvocationOperation Release, ReleaseContract Contract)> mismatches = new();
+    private readonly List<(Acquisition Acquisition, IOperation Site, PageUse Use)> needsPin = new();
 
     private void Visit(IOperation operation, FlowState state)
     {
@@ -31,7 +32,7 @@ internal sealed partial class OwnershipFlow
                 OnInvocation(invocation, state);
                 break;
             case IPropertyReferenceOperation { Instance: { } instance } property when contracts.HasAttribute(property.Property, contracts.PageDataAttribute):
-                OnUse(instance, property, state, dirtying: false);
+                OnUse(instance, property, state, IsDataWrite(property) ? PageUse.DataWrite : PageUse.Read);
                 break;
             case ILocalReferenceOperation local:
                 OnReference(local, state);
@@ -73,9 +74,12 @@ internal sealed partial class OwnershipFlow
             OnRelease(invocation, release, state);
         }
 
-        var method = invocation.TargetMethod;
-        var dirties = contracts.HasAttribute(method.OriginalDefinition, contracts.DirtiesPageAttribute) ||
-                      contracts.HasAttribute(method.OriginalDefinition, contracts.DirtiesPageLockedAttribute);
+        var method = invocation.TargetMethod.OriginalDefinition;
+        var use = contracts.HasAttribute(method, contracts.DirtiesPageAttribute) ? PageUse.DirtyRaw
+            : contracts.HasAttribute(method, contracts.DirtiesPageLockedAttribute) ? PageUse.DirtyLocked
+            : HasContractAttribute(method, "LocksPageAttribute") ? PageUse.Lock
+            : HasContractAttribute(method, "UnlocksPageAttribute") ? PageUse.Unlock
+            : PageUse.Read;
         foreach (var argument in invocation.Arguments)
         {
             if (argument.Parameter is null)
@@ -83,12 +87,41 @@ internal sealed partial class OwnershipFlow
                 continue;
             }
 
-            if (dirties || contracts.HasAttribute(argument.Parameter.OriginalDefinition, contracts.RequiresPinAttribute))
+            if (use != PageUse.Read)
             {
-                OnUse(argument.Value, invocation, state, dirties);
+                OnUse(argument.Value, invocation, state, use);
+            }
+            else if (RequiresPin(argument.Parameter) is bool deviceWrites)
+            {
+                OnUse(argument.Value, invocation, state, deviceWrites ? PageUse.DeviceWrite : PageUse.DeviceRead);
             }
         }
     }
+
+    /// <summary>For a <c>[RequiresPin]</c> parameter, whether the device writes the pages (its DeviceWrites, true by default); else null.</summary>
+    private bool? RequiresPin(IParameterSymbol parameter)
+    {
+        var attribute = parameter.OriginalDefinition.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, contracts.RequiresPinAttribute));
+        if (attribute is null)
+        {
+            return null;
+        }
+
+        foreach (var named in attribute.NamedArguments)
+        {
+            if (named.Key == "DeviceWrites" && named.Value.Value is bool writes)
+            {
+                return writes;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The page-lock contracts, read by the attribute's metadata name in the contracts namespace.</summary>
+    private static bool HasContractAttribute(IMethodSymbol method, string attributeName) =>
+        method.GetAttributes().Any(a => a.AttributeClass is { } type && type.Name == attributeName &&
+                                        type.ContainingNamespace?.ToDisplayString() == "PinApi.Contracts");
 
     private void OnAcquire(Acquisition acquisition, FlowState state)
     {
@@ -100,6 +133,8 @@ internal sealed partial class OwnershipFlow
             state.Masks[i] = (state.Masks[i] & ~(RefState.None | RefState.Released)) | RefState.Held;
             state.Low[i] = long.MinValue;
             state.High[i] = RequestedConstant(acquisition) ?? long.MaxValue;
+            state.MaybeClean[i] = true;
+            state.MaybeUnlocked[i] = true;
             return;
         }
 
@@ -127,6 +162,9 @@ internal sealed partial class OwnershipFlow
         state.ConstReleased[i] = 0;
         state.Branch[i] = null;
         state.ReleaseSite[i] = null;
+        state.MaybeClean[i] = true;
+        state.MaybeUnlocked[i] = true;
+        state.MaybeWritten[i] = false;
     }
 
     private void OnRelease(IInvocationOperation invocation, ReleaseContract release, FlowState state)
@@ -175,6 +213,11 @@ internal sealed partial class OwnershipFlow
                     ReportAfterRelease(Descriptors.PIN0004_ReleasedTwice, acquisition, invocation.Syntax, invocation.TargetMethod.Name, state);
                 }
 
+                if (release.Kind == acquisition.Kind && (mask & RefState.Live) != 0)
+                {
+                    CheckReleaseDirtying(acquisition, invocation, release, state);
+                }
+
                 var count = release.Count is not null ? Argument(invocation, release.Count)?.Value : target.Value.SliceLength;
                 if (count is not null && (mask & RefState.Held) != 0 && IsRequested(count, acquisition))
                 {
@@ -201,36 +244,140 @@ internal sealed partial class OwnershipFlow
         }
     }
 
-    private void OnUse(IOperation value, IOperation site, FlowState state, bool dirtying)
+    private void OnUse(IOperation value, IOperation site, FlowState state, PageUse use)
     {
         var target = resolver.Resolve(value);
         foreach (var acquisition in Of(target))
         {
             var i = acquisition.Index;
-            if ((state.Masks[i] & (RefState.Reachable | RefState.Released)) == 0)
+            var mask = state.Masks[i];
+            if ((mask & (RefState.Reachable | RefState.Released)) == 0)
             {
                 continue;
             }
 
-            var released = (state.Masks[i] & RefState.Released) != 0 ||
+            var released = (mask & RefState.Released) != 0 ||
                            (target!.Value is { IsElement: true, ConstIndex: int index } && index is >= 0 and < 64 && (state.ConstReleased[i] & (1UL << index)) != 0);
+            var live = (mask & RefState.Live) != 0;
+            var wasUnlocked = state.MaybeUnlocked[i];
+            switch (use)
+            {
+                case PageUse.DirtyRaw or PageUse.DirtyLocked when live:
+                    state.MaybeClean[i] = false;
+                    break;
+                case PageUse.DataWrite or PageUse.DeviceWrite when live:
+                    state.MaybeWritten[i] = true;
+                    break;
+                case PageUse.Lock when live:
+                    state.MaybeUnlocked[i] = false;
+                    break;
+                case PageUse.Unlock when live:
+                    state.MaybeUnlocked[i] = true;
+                    break;
+            }
+
             if (!recording)
             {
                 continue;
             }
 
-            if (released)
+            if (released && use is not (PageUse.Lock or PageUse.Unlock))
             {
                 var what = site is IInvocationOperation call ? call.TargetMethod.Name : Short(site.Syntax);
                 ReportAfterRelease(Descriptors.PIN0005_UsedAfterRelease, acquisition, site.Syntax, what, state);
             }
 
-            if (dirtying && site is IInvocationOperation dirtyCall && !acquisition.Dirtyings.Any(d => d.Syntax == dirtyCall.Syntax))
+            // Pages handed on are still the kind they were taken as: what is done with them here still counts.
+            if ((mask & RefState.Reachable) == 0)
             {
-                acquisition.Dirtyings.Add(dirtyCall);
+                continue;
+            }
+
+            if (use is PageUse.DirtyRaw or PageUse.DirtyLocked && site is IInvocationOperation dirtyCall)
+            {
+                if (!acquisition.Dirtyings.Any(d => d.Syntax == dirtyCall.Syntax))
+                {
+                    acquisition.Dirtyings.Add(dirtyCall);
+                }
+
+                if (use == PageUse.DirtyRaw && wasUnlocked)
+                {
+                    ReportRawDirty(acquisition, dirtyCall);
+                }
+
+                if (acquisition.IsWrite == false)
+                {
+                    ReportMissingWrite(Descriptors.PIN0103_DirtiedWithoutWrite, acquisition, dirtyCall.Syntax, dirtyCall.TargetMethod.Name);
+                }
+            }
+
+            if (use is PageUse.DataWrite or PageUse.DeviceWrite && acquisition.IsWrite == false)
+            {
+                ReportMissingWrite(Descriptors.PIN0104_WrittenWithoutWrite, acquisition, site.Syntax, Describe(site, use));
+            }
+
+            if (use is PageUse.DataWrite or PageUse.DeviceWrite or PageUse.DeviceRead && acquisition.Kind == PageRefKind.Get)
+            {
+                // Reported once every release is known: the conversion it offers renames them all.
+                if (!needsPin.Any(n => n.Acquisition == acquisition && n.Site.Syntax == site.Syntax))
+                {
+                    needsPin.Add((acquisition, site, use));
+                }
             }
         }
     }
+
+    /// <summary>True when the page data a <c>[PageData]</c> member exposes is written, not only read, by its parent.</summary>
+    private static bool IsDataWrite(IOperation data)
+    {
+        var current = data;
+        for (var depth = 0; depth < 6; depth++)
+        {
+            var parent = current.Parent;
+            switch (parent)
+            {
+                case IConversionOperation conversion:
+                    // Span<byte> → ReadOnlySpan<byte>: whatever follows only reads.
+                    if (conversion.Type is INamedTypeSymbol { Name: "ReadOnlySpan" })
+                    {
+                        return false;
+                    }
+
+                    current = parent;
+                    continue;
+                case IPropertyReferenceOperation { Property.IsIndexer: true } indexer when indexer.Instance == current:
+                case IImplicitIndexerReferenceOperation implicitIndexer when implicitIndexer.Instance == current:
+                    current = parent;
+                    continue;
+                case IAssignmentOperation assignment:
+                    return assignment.Target == current;
+                case IIncrementOrDecrementOperation:
+                    return true;
+                case IInvocationOperation invocation when invocation.Instance == current:
+                    // Span<T>.Fill and Clear write; Slice returns a view that the next parent uses; CopyTo reads.
+                    if (PageResolver.IsBcl(invocation.TargetMethod) && PageResolver.IsSpanLike(invocation.Type))
+                    {
+                        current = parent;
+                        continue;
+                    }
+
+                    return invocation.TargetMethod.ReturnsVoid && invocation.TargetMethod.Parameters.Length <= 1 &&
+                           invocation.TargetMethod.Parameters.All(p => !PageResolver.IsSpanLike(p.Type));
+                case IArgumentOperation { Parameter: { } parameter }:
+                    // A writable span parameter is a destination (CopyTo(Span<T> destination), Read(Span<byte>)).
+                    return parameter.RefKind is RefKind.Ref or RefKind.Out ||
+                           parameter.Type is INamedTypeSymbol { Name: "Span" };
+                default:
+                    return false;
+            }
+        }
+
+        return false;
+    }
+
+    private static string Describe(IOperation site, PageUse use) => use == PageUse.DeviceWrite && site is IInvocationOperation call
+        ? $"'{call.TargetMethod.Name}' (a device that writes)"
+        : $"'{Short(site.Syntax)}'";
 
     /// <summary>A reference to a holder that leaves this method's sight hands its pages on: nothing to report after it.</summary>
     private void OnReference(IOperation reference, FlowState state)
@@ -241,14 +388,69 @@ internal sealed partial class OwnershipFlow
             return;
         }
 
+        var kept = recording && IsKept(reference, 0);
         foreach (var acquisition in byHolder[target.Value.Holder])
         {
             var mask = state.Masks[acquisition.Index];
             if ((mask & RefState.Live) != 0)
             {
                 state.Masks[acquisition.Index] = (mask & ~RefState.Live) | RefState.Escaped;
+                if (kept && acquisition.KeptAt is null)
+                {
+                    acquisition.KeptAt = reference.Syntax.AncestorsAndSelf().FirstOrDefault(n => n is Microsoft.CodeAnalysis.CSharp.Syntax.StatementSyntax) ?? reference.Syntax;
+                }
             }
         }
+    }
+
+    /// <summary>
+    /// True when a reference to the pages keeps them beyond the call: stored into a field, a property or another
+    /// object's constructor, or handed to a <c>[TakesOwnership]</c> parameter (KERNEL.md §10 rule 15). Returning them
+    /// or handing them to unknown code is a hand-off, not proof of a long-term pin.
+    /// </summary>
+    private bool IsKept(IOperation reference, int depth)
+    {
+        var current = reference;
+        while (depth++ < 8)
+        {
+            var parent = current.Parent;
+            switch (parent)
+            {
+                case IConversionOperation:
+                case IArrayElementReferenceOperation element when element.ArrayReference == current:
+                case IImplicitIndexerReferenceOperation indexer when indexer.Instance == current:
+                case IPropertyReferenceOperation { Property.IsIndexer: true } property when property.Instance == current:
+                    // One element handed on (PageToPfn(page[0]), dbPage = pages[0]) keeps that page.
+                    current = parent;
+                    continue;
+                case ISimpleAssignmentOperation assignment when assignment.Value == current:
+                    return assignment.Target is IFieldReferenceOperation or IPropertyReferenceOperation { Property.IsIndexer: false } ||
+                           assignment.Target is IArrayElementReferenceOperation { ArrayReference: IFieldReferenceOperation or IPropertyReferenceOperation } ||
+                           assignment.Target is IPropertyReferenceOperation { Property.IsIndexer: true, Instance: IFieldReferenceOperation or IPropertyReferenceOperation };
+                case IArgumentOperation { Parameter: { } parameter } argument:
+                    if (contracts.HasAttribute(parameter.OriginalDefinition, contracts.TakesOwnershipAttribute))
+                    {
+                        return true;
+                    }
+
+                    // bufs.Add(pages) into a collection held by a field or property.
+                    if (argument.Parent is IInvocationOperation { Instance: IFieldReferenceOperation or IPropertyReferenceOperation } store &&
+                        PageResolver.IsBcl(store.TargetMethod) && parameter.OriginalDefinition.Type is ITypeParameterSymbol)
+                    {
+                        return true;
+                    }
+
+                    return argument.Parent is IObjectCreationOperation { Type: { } created } &&
+                           !PageResolver.IsBcl(created) &&
+                           !SymbolEqualityComparer.Default.Equals(created.ContainingAssembly, contracts.LibraryAssembly);
+                case IFlowCaptureOperation capture:
+                    return captureReferences.TryGetValue(capture.Id, out var references) && references.Any(r => IsKept(r, depth));
+                default:
+                    return false;
+            }
+        }
+
+        return false;
     }
 
     private bool Escapes(IOperation operation, int depth)
@@ -359,6 +561,12 @@ internal sealed partial class OwnershipFlow
 
         if (PageResolver.IsBcl(method))
         {
+            // A generic collection's Add/Push/Enqueue(T) stores what it is given.
+            if (parameter.OriginalDefinition.Type is ITypeParameterSymbol)
+            {
+                return true;
+            }
+
             if (PageResolver.IsSpanLike(invocation.Type) && parameter.Ordinal == 0)
             {
                 return Escapes(invocation, depth + 1);

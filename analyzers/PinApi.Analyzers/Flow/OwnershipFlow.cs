@@ -31,6 +31,7 @@ internal sealed partial class OwnershipFlow
     private readonly int iterationBudget;
     private FlagsEvaluator? flagsEvaluator;
     private readonly Dictionary<SyntaxNode, IInvocationOperation> originalInvocations = new();
+    private readonly Dictionary<ITypeSymbol, GupFlagsInfo?> flagsInfos = new(SymbolEqualityComparer.Default);
     private int iterations;
     private bool recording;
     private BasicBlock? currentBlock;
@@ -71,6 +72,9 @@ internal sealed partial class OwnershipFlow
     }
 
     public FlowReport Report => report;
+
+    /// <summary>The flags evaluator of the analyzed body, shared with the call-site rules.</summary>
+    public FlagsEvaluator? Flags => flagsEvaluator;
 
     private void Prepare(IOperation originalBody)
     {
@@ -251,7 +255,7 @@ internal sealed partial class OwnershipFlow
         // Flags are evaluated on the original tree: the graph splits a conditional argument into flow captures.
         originalInvocations.TryGetValue(invocation.Syntax, out var original);
         var flags = contract.Flags is null || original is null ? FlagsValue.Unknown : flagsEvaluator!.Evaluate(Argument(original, contract.Flags)?.Value);
-        var acquisition = new Acquisition(acquisitions.Count, invocation, contract, target.Value.Holder, requested, flags) { IsChunk = target.Value.HasOffset };
+        var acquisition = new Acquisition(acquisitions.Count, invocation, contract, target.Value.Holder, requested, flags, FlagsInfo(contract.Flags)) { IsChunk = target.Value.HasOffset };
 
         var parent = invocation.Parent;
         while (parent is IConversionOperation)
@@ -313,6 +317,21 @@ internal sealed partial class OwnershipFlow
         }
 
         elementLoops.Add(element);
+    }
+
+    private GupFlagsInfo? FlagsInfo(IParameterSymbol? flags)
+    {
+        if (flags is null)
+        {
+            return null;
+        }
+
+        if (!flagsInfos.TryGetValue(flags.Type, out var info))
+        {
+            flagsInfos[flags.Type] = info = GupFlagsInfo.For(flags);
+        }
+
+        return info;
     }
 
     internal static IArgumentOperation? Argument(IInvocationOperation invocation, IParameterSymbol parameter)

@@ -47,7 +47,7 @@ public class ReleaseFamilyFixTests
             static void A(AddressSpace mm, ulong start, int n)
             {
                 var pages = new Page[n];
-                int got = Gup.PinUserPagesFast(mm, start, n, GupFlags.Write | GupFlags.Longterm, pages);
+                int got = {|#2:Gup.PinUserPagesFast(mm, start, n, GupFlags.Write | GupFlags.Longterm, pages)|};
                 #region free_pages
                 for (int i = 0; i < got; i++)
                     {|#0:Gup.PutPage(
@@ -69,7 +69,7 @@ public class ReleaseFamilyFixTests
             static void A(AddressSpace mm, ulong start, int n)
             {
                 var pages = new Page[n];
-                int got = Gup.PinUserPagesFast(mm, start, n, GupFlags.Write | GupFlags.Longterm, pages);
+                int got = {|#2:Gup.PinUserPagesFast(mm, start, n, GupFlags.Write | GupFlags.Longterm, pages)|};
                 #region free_pages
                 for (int i = 0; i < got; i++)
                     Gup.UnpinUserPage(
@@ -85,7 +85,7 @@ public class ReleaseFamilyFixTests
                 /* release */ Gup . UnpinUserPage ( pages[0] ) /* done */;
             }
         }
-        """, PinFixKeys.UseUnpin, new[] { Diagnostic("PIN0001"), Diagnostic("PIN0001", 1) }, Array.Empty<DiagnosticResult>(), iterations: 2);
+        """, PinFixKeys.UseUnpin, new[] { Diagnostic("PIN0001"), Diagnostic("PIN0001", 1), Diagnostic("PIN0204", 2) }, new[] { Diagnostic("PIN0204", 2) }, iterations: 2);
 
     [Fact]
     public Task Pin0001FieldPairingFix() => PinCodeFixTest<ReleaseFamilyCodeFixProvider>.VerifyAsync("""
@@ -198,7 +198,7 @@ public class ReleaseFamilyFixTests
             {
                 var pages = new Page[nrPages];
                 // io_sqe_buffer_register
-                long pret = Gup.GetUserPages(mm, ubuf, nrPages, GupFlags.Write | GupFlags.Longterm, pages);
+                long pret = {|#1:Gup.GetUserPages(mm, ubuf, nrPages, GupFlags.Write | GupFlags.Longterm, pages)|};
                 if (pret != nrPages)
                 {
                     if (pret > 0)
@@ -217,7 +217,7 @@ public class ReleaseFamilyFixTests
             {
                 var pages = new Page[nrPages];
                 // io_sqe_buffer_register
-                long pret = Gup.PinUserPages(mm, ubuf, nrPages, GupFlags.Write | GupFlags.Longterm, pages);
+                long pret = {|#1:Gup.PinUserPages(mm, ubuf, nrPages, GupFlags.Write | GupFlags.Longterm, pages)|};
                 if (pret != nrPages)
                 {
                     if (pret > 0)
@@ -229,7 +229,9 @@ public class ReleaseFamilyFixTests
                 return 0;
             }
         }
-        """, PinFixKeys.ConvertAcquireToPin, Diagnostic("PIN0002"));
+        """, PinFixKeys.ConvertAcquireToPin, [Diagnostic("PIN0002"), Diagnostic("PIN0201", 1)],
+        // The snippet registers and unregisters in one method, so the converted pin is released on every path.
+        [Diagnostic("PIN0204", 1)]);
 
     [Fact]
     public Task Pin0002ConvertFixAllTwoDiagnosticsOneAcquire() => PinCodeFixTest<ReleaseFamilyCodeFixProvider>.VerifyAsync("""
@@ -304,7 +306,7 @@ public class ReleaseFamilyFixTests
             public long Get(AddressSpace mm, ulong addr)
             {
                 using (mm.MmapReadLock())
-                    npages = Gup.GetUserPages(mm, addr, 16, GupFlags.Write | GupFlags.Longterm, pageList);
+                    npages = {|#1:Gup.GetUserPages(mm, addr, 16, GupFlags.Write | GupFlags.Longterm, pageList)|};
                 return npages;
             }
 
@@ -334,5 +336,5 @@ public class ReleaseFamilyFixTests
                 Gup.UnpinUserPagesDirtyLock(pageList.AsSpan(0, (int)npages), true);
             }
         }
-        """, PinFixKeys.ConvertAcquireToPin, Diagnostic("PIN0002"));
+        """, PinFixKeys.ConvertAcquireToPin, Diagnostic("PIN0002"), Diagnostic("PIN0201", 1));
 }

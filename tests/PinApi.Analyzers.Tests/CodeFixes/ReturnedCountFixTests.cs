@@ -80,7 +80,7 @@ public class ReturnedCountFixTests
             static void B(AddressSpace mm, ulong start, int npgs)
             {
                 var pages = new Page[npgs];
-                int pinned = Gup.PinUserPagesFast(mm, start, npgs, GupFlags.Longterm, pages);
+                int pinned = {|#2:Gup.PinUserPagesFast(mm, start, npgs, GupFlags.Longterm, pages)|};
                 if (pinned <= 0)
                     return;
                 Gup.UnpinUserPages(pages.AsSpan()[..{|#1:npgs|}]);
@@ -102,13 +102,13 @@ public class ReturnedCountFixTests
             static void B(AddressSpace mm, ulong start, int npgs)
             {
                 var pages = new Page[npgs];
-                int pinned = Gup.PinUserPagesFast(mm, start, npgs, GupFlags.Longterm, pages);
+                int pinned = {|#2:Gup.PinUserPagesFast(mm, start, npgs, GupFlags.Longterm, pages)|};
                 if (pinned <= 0)
                     return;
                 Gup.UnpinUserPages(pages.AsSpan()[..pinned]);
             }
         }
-        """, PinFixKeys.ReleaseReturnedCount, new[] { Diagnostic("PIN0006"), Diagnostic("PIN0006", 1) }, Array.Empty<DiagnosticResult>(), iterations: 2);
+        """, PinFixKeys.ReleaseReturnedCount, new[] { Diagnostic("PIN0006"), Diagnostic("PIN0006", 1), Diagnostic("PIN0204", 2) }, new[] { Diagnostic("PIN0204", 2) }, iterations: 2);
 
     [Fact]
     public Task DiscardedReturnOffersNoFix() => PinCodeFixTest<ReturnedCountCodeFixProvider>.VerifyAsync("""

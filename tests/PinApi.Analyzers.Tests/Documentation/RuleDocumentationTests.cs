@@ -31,7 +31,17 @@ public class RuleDocumentationTests
         Assert.True(File.Exists(page), $"missing {page}");
         Assert.StartsWith($"# {id}: {descriptor.Title}", File.ReadAllText(page), StringComparison.Ordinal);
         var readme = File.ReadAllText(Path.Combine(DocsDirectory, "README.md"));
-        Assert.Contains($"| [{id}]({id}.md) | {descriptor.Title} | {descriptor.DefaultSeverity.ToString().ToLowerInvariant()} |", readme, StringComparison.Ordinal);
+        var row = $"| [{id}]({id}.md) | {descriptor.Title} | {descriptor.Category} | {descriptor.DefaultSeverity.ToString().ToLowerInvariant()} |";
+        Assert.Contains(row, readme, StringComparison.Ordinal);
+
+        // The "Code fix" column says "—" exactly when no code fix provider of PinApi.CodeFixes fixes the rule.
+        var line = readme.Split('\n').Single(l => l.StartsWith(row, StringComparison.Ordinal));
+        var fixColumn = line.Substring(row.Length).Split('|')[0].Trim();
+        var fixable = typeof(PinApi.CodeFixes.PinFixKeys).Assembly.GetTypes()
+            .Where(t => typeof(Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider).IsAssignableFrom(t) && !t.IsAbstract)
+            .Select(t => (Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider)Activator.CreateInstance(t)!)
+            .Any(provider => provider.FixableDiagnosticIds.Contains(id));
+        Assert.Equal(fixable, !fixColumn.StartsWith("—", StringComparison.Ordinal));
     }
 
     [Fact]

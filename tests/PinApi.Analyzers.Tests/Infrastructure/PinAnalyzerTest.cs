@@ -45,7 +45,8 @@ internal sealed class PinAnalyzerTest : CSharpAnalyzerTest<OwnershipFlowAnalyzer
 
     private static Microsoft.CodeAnalysis.DiagnosticSeverity Severity(string id) => id switch
     {
-        "PIN0001" or "PIN0002" or "PIN0007" => Microsoft.CodeAnalysis.DiagnosticSeverity.Error,
+        "PIN0001" or "PIN0002" or "PIN0007" or "PIN0201" or "PIN0202" or "PIN0203" or "PIN0207" => Microsoft.CodeAnalysis.DiagnosticSeverity.Error,
+        "PIN0204" => Microsoft.CodeAnalysis.DiagnosticSeverity.Info,
         "PIN0000" => Microsoft.CodeAnalysis.DiagnosticSeverity.Hidden,
         _ => Microsoft.CodeAnalysis.DiagnosticSeverity.Warning,
     };

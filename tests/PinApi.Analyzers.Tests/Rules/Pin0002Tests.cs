@@ -30,7 +30,7 @@ public class Pin0002Tests
             static int Register(AddressSpace mm, ulong ubuf, int nrPages)
             {
                 var pages = new Page[nrPages];
-                long pret = Gup.GetUserPages(mm, ubuf, nrPages, GupFlags.Write | GupFlags.Longterm, pages);
+                long pret = {|#1:Gup.GetUserPages(mm, ubuf, nrPages, GupFlags.Write | GupFlags.Longterm, pages)|};
                 if (pret != nrPages)
                 {
                     if (pret > 0)
@@ -41,7 +41,7 @@ public class Pin0002Tests
                 return 0;
             }
         }
-        """, Diagnostic("PIN0002"));
+        """, Diagnostic("PIN0002"), Diagnostic("PIN0201", 1));
 
     [Fact]
     public Task LegacyPutUserPageOnGetReference() => VerifyAsync("""

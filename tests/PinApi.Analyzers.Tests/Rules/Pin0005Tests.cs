@@ -46,7 +46,7 @@ public class Pin0005Tests
             static DmaMapping? Map(AddressSpace mm, ulong addr, DmaDevice dev)
             {
                 var pages = new Page[2];
-                int got = Gup.PinUserPagesFast(mm, addr, 2, GupFlags.Write | GupFlags.Longterm, pages);
+                int got = {|#1:Gup.PinUserPagesFast(mm, addr, 2, GupFlags.Write | GupFlags.Longterm, pages)|};
                 if (got <= 0)
                     return null;
                 if (got != 2)
@@ -58,7 +58,7 @@ public class Pin0005Tests
                 return {|#0:dev.MapPages(pages)|};
             }
         }
-        """, Diagnostic("PIN0005"));
+        """, Diagnostic("PIN0005"), Diagnostic("PIN0204", 1));
 
     [Fact]
     public Task SinglePageReadAfterPut() => VerifyAsync("""
@@ -84,13 +84,13 @@ public class Pin0005Tests
             static void Run(AddressSpace mm, ulong addr, bool early)
             {
                 var pages = new Page[1];
-                if (Gup.PinUserPagesFast(mm, addr, 1, GupFlags.Write, pages) != 1)
+                if (Gup.PinUserPagesFast(mm, addr, 1, GupFlags.Write | GupFlags.Longterm, pages) != 1)
                     return;
                 if (early)
                     Gup.UnpinUserPage(pages[0]);
                 else
                     Keep(pages);
-                {|#0:Gup.SetPageDirty(pages[0])|};
+                {|#0:Gup.SetPageDirtyLock(pages[0])|};
             }
         }
         """, Diagnostic("PIN0005"));
@@ -138,7 +138,7 @@ public class Pin0005Tests
             static void Map(AddressSpace mm, ulong addr, DmaDevice dev)
             {
                 var pages = new Page[2];
-                long got = Gup.PinUserPagesFast(mm, addr, 2, GupFlags.Write | GupFlags.Longterm, pages);
+                long got = {|#0:Gup.PinUserPagesFast(mm, addr, 2, GupFlags.Write | GupFlags.Longterm, pages)|};
                 if (got != 2)
                 {
                     if (got > 0)
@@ -152,7 +152,9 @@ public class Pin0005Tests
                 Gup.UnpinUserPagesDirtyLock(pages, true);
             }
         }
-        """);
+        """,
+        // No use after release; the snippet maps and releases in one method, so its FOLL_LONGTERM is only an info.
+        Diagnostic("PIN0204"));
 
     [Fact]
     public Task ReacquiredBeforeUse() => VerifyAsync("""

@@ -74,13 +74,13 @@ public class Pin0006Tests
             static void Run(AddressSpace mm, ulong addr, int npgs)
             {
                 var pages = new Page[npgs];
-                int pinned = Gup.PinUserPagesFast(mm, addr, npgs, GupFlags.Longterm, pages);
+                int pinned = {|#1:Gup.PinUserPagesFast(mm, addr, npgs, GupFlags.Longterm, pages)|};
                 if (pinned <= 0)
                     return;
                 Gup.UnpinUserPages(pages.AsSpan()[..{|#0:npgs|}]);
             }
         }
-        """, Diagnostic("PIN0006"));
+        """, Diagnostic("PIN0006"), Diagnostic("PIN0204", 1));
 
     // ----- correct code: silent -----
 

@@ -21,7 +21,7 @@ public class Pin0301Tests
             static void Release(AddressSpace mm, ulong ubuf, int n)
             {
                 var pages = new Page[n];
-                var pret = Gup.PinUserPages(mm, ubuf, n, GupFlags.Write | GupFlags.Longterm, pages);
+                var pret = {|#1:Gup.PinUserPages(mm, ubuf, n, GupFlags.Write | GupFlags.Longterm, pages)|};
                 if (pret > 0)
                     Gup.{|#0:PutUserPages|}( /* the prefix */ pages.AsSpan(0, (int)pret) ); // unwind
             }
@@ -33,12 +33,14 @@ public class Pin0301Tests
             static void Release(AddressSpace mm, ulong ubuf, int n)
             {
                 var pages = new Page[n];
-                var pret = Gup.PinUserPages(mm, ubuf, n, GupFlags.Write | GupFlags.Longterm, pages);
+                var pret = {|#1:Gup.PinUserPages(mm, ubuf, n, GupFlags.Write | GupFlags.Longterm, pages)|};
                 if (pret > 0)
                     Gup.UnpinUserPages( /* the prefix */ pages.AsSpan(0, (int)pret) ); // unwind
             }
         }
-        """, PinFixKeys.RenameReplacedApi, Replaced(0, "PutUserPages", "UnpinUserPages"));
+        """, PinFixKeys.RenameReplacedApi,
+        // The snippet is only the unwind, so every path releases the FOLL_LONGTERM pin (PIN0204, not this fix's).
+        [Replaced(0, "PutUserPages", "UnpinUserPages"), Diagnostic("PIN0204", 1)], [Diagnostic("PIN0204", 1)]);
 
     [Fact]
     public Task Named_arguments_and_the_dirty_lock_variant_are_renamed() => PinCodeFixTest<ReplacedApiCodeFixProvider>.VerifyAsync("""
