@@ -94,12 +94,24 @@ public sealed class ReleaseFamilyCodeFixProvider : CodeFixProvider
             diagnostic.Properties.TryGetValue(ReleaseTwinsKey, out var releaseTwins) && releaseTwins is not null &&
             diagnostic.AdditionalLocations.Count > 0)
         {
-            yield return SyntaxEdit.Rename(diagnostic.AdditionalLocations[0].SourceSpan, acquireTwin);
-            var twins = releaseTwins.Length == 0 ? new string[0] : releaseTwins.Split(';');
-            for (var i = 0; i < twins.Length && i + 1 < diagnostic.AdditionalLocations.Count; i++)
+            foreach (var edit in ConversionEdits(diagnostic.AdditionalLocations, acquireTwin, releaseTwins))
             {
-                yield return SyntaxEdit.Rename(diagnostic.AdditionalLocations[i + 1].SourceSpan, twins[i]);
+                yield return edit;
             }
+        }
+    }
+
+    /// <summary>
+    /// The GET→PIN conversion as edits: location 0 (the acquire) becomes <paramref name="acquireTwin"/>, locations
+    /// 1..n (its GET releases) become the ';'-separated <paramref name="releaseTwins"/>. Shared with the refactoring.
+    /// </summary>
+    internal static IEnumerable<SyntaxEdit> ConversionEdits(IReadOnlyList<Location> locations, string acquireTwin, string releaseTwins)
+    {
+        yield return SyntaxEdit.Rename(locations[0].SourceSpan, acquireTwin);
+        var twins = releaseTwins.Length == 0 ? new string[0] : releaseTwins.Split(';');
+        for (var i = 0; i < twins.Length && i + 1 < locations.Count; i++)
+        {
+            yield return SyntaxEdit.Rename(locations[i + 1].SourceSpan, twins[i]);
         }
     }
 }

@@ -255,4 +255,8 @@ internal sealed partial class OwnershipFlow
         AddConversion(acquisition, ref properties, locations);
         return true;
     }
+
+    /// <summary>True when the acquisition's pages leave the method's sight on some path (stored, returned, handed on).</summary>
+    public bool Escaped(Acquisition acquisition) =>
+        acquisition.KeptAt is not null || acquisition.OwnedByCaller || exits.Any(e => (e.State.Masks[acquisition.Index] & RefState.Escaped) != 0);
 }

@@ -11,7 +11,7 @@ namespace PinApi.Analyzers.Tests.Infrastructure;
 /// </summary>
 internal static class CompilationFactory
 {
-    private static readonly ImmutableArray<MetadataReference> References = CreateReferences();
+    internal static readonly ImmutableArray<MetadataReference> References = CreateReferences();
 
     public static CSharpCompilation Create(string source, LanguageVersion version = LanguageVersion.Preview)
     {
