@@ -1,21 +1,24 @@
 using System.Collections.Concurrent;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace PinApi.Analyzers;
 
 /// <summary>
 /// The PinApi contract attributes of one compilation, resolved once at compilation start by metadata name (the
 /// analyzers never reference the library), plus per-method caches of the contracts read from them. Shared by every
-/// action of a compilation, so the caches are concurrent.
+/// action of a compilation, so the caches are concurrent. A method without PinApi attributes may still get a contract
+/// from the <c>.editorconfig</c> options (<see cref="ContractOptions"/>); an attribute, where there is one, wins.
 /// </summary>
 internal sealed class ContractSymbols
 {
     private readonly ConcurrentDictionary<IMethodSymbol, AcquireContract?> acquires = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, ReleaseContract?> releases = new(SymbolEqualityComparer.Default);
 
-    private ContractSymbols(Compilation compilation, INamedTypeSymbol acquiresAttribute, INamedTypeSymbol releasesAttribute)
+    private ContractSymbols(Compilation compilation, INamedTypeSymbol acquiresAttribute, INamedTypeSymbol releasesAttribute, ContractOptions options)
     {
+        Options = options;
         AcquiresAttribute = acquiresAttribute;
         ReleasesAttribute = releasesAttribute;
         TakesOwnershipAttribute = compilation.GetTypeByMetadataName("PinApi.Contracts.TakesOwnershipAttribute");
@@ -26,6 +29,9 @@ internal sealed class ContractSymbols
         PageType = compilation.GetTypeByMetadataName("PinApi.Page");
         LibraryAssembly = acquiresAttribute.ContainingAssembly;
     }
+
+    /// <summary>The acquires and releases declared in .editorconfig for code that cannot carry the attributes.</summary>
+    public ContractOptions Options { get; }
 
     public INamedTypeSymbol AcquiresAttribute { get; }
 
@@ -46,12 +52,17 @@ internal sealed class ContractSymbols
     /// <summary>The assembly that defines the contracts: its unannotated members are known not to keep references.</summary>
     public IAssemblySymbol LibraryAssembly { get; }
 
-    /// <summary>Resolves the contract attributes, or returns null when the compilation does not reference PinApi.</summary>
-    public static ContractSymbols? TryCreate(Compilation compilation)
+    /// <summary>
+    /// Resolves the contract attributes and reads the contract options, or returns null when the compilation does
+    /// not reference PinApi.
+    /// </summary>
+    public static ContractSymbols? TryCreate(Compilation compilation, AnalyzerOptions? options = null)
     {
         var acquires = compilation.GetTypeByMetadataName("PinApi.Contracts.AcquiresAttribute");
         var releases = compilation.GetTypeByMetadataName("PinApi.Contracts.ReleasesAttribute");
-        return acquires is null || releases is null ? null : new ContractSymbols(compilation, acquires, releases);
+        return acquires is null || releases is null
+            ? null
+            : new ContractSymbols(compilation, acquires, releases, ContractOptions.Read(options, compilation));
     }
 
     public AcquireContract? GetAcquire(IMethodSymbol method) =>
@@ -75,7 +86,7 @@ internal sealed class ContractSymbols
         var data = Find(method, AcquiresAttribute);
         if (data is null)
         {
-            return null;
+            return Options.FindAcquire(method) is { } configured ? ConfiguredAcquire(method, configured) : null;
         }
 
         return new AcquireContract(
@@ -92,7 +103,7 @@ internal sealed class ContractSymbols
         var data = Find(method, ReleasesAttribute);
         if (data is null)
         {
-            return null;
+            return Options.FindRelease(method) is { } configured ? ConfiguredRelease(method, configured) : null;
         }
 
         return new ReleaseContract(
@@ -103,6 +114,48 @@ internal sealed class ContractSymbols
             Parameter(method, Named(data, "Dirties", null)),
             Named(data, "Twin", null));
     }
+
+    /// <summary>An acquire declared in .editorconfig: the roles default to the names <c>[Acquires]</c> defaults to.</summary>
+    private AcquireContract ConfiguredAcquire(IMethodSymbol method, ConfiguredApi api) =>
+        new AcquireContract(
+            method,
+            api.Kind,
+            PagesParameter(method, api.Role("pages", null)),
+            Parameter(method, api.Role("count", "nrPages")),
+            Parameter(method, api.Role("flags", "flags")),
+            api.Role("twin", null));
+
+    /// <summary>A release declared in .editorconfig: the roles default to the names <c>[Releases]</c> defaults to.</summary>
+    private ReleaseContract ConfiguredRelease(IMethodSymbol method, ConfiguredApi api) =>
+        new ReleaseContract(
+            method,
+            api.Kind,
+            PagesParameter(method, api.Role("pages", null)),
+            Parameter(method, api.Role("count", null)),
+            Parameter(method, api.Role("dirties", null)),
+            api.Role("twin", null));
+
+    /// <summary>
+    /// The named pages parameter; unnamed, the one called <c>pages</c>, else the only parameter that holds pages
+    /// (a page, or an array or span of them), since code that cannot be annotated rarely uses PinApi's names.
+    /// </summary>
+    private IParameterSymbol? PagesParameter(IMethodSymbol method, string? name)
+    {
+        if (name is not null)
+        {
+            return Parameter(method, name);
+        }
+
+        var candidates = method.Parameters.Where(p => IsPageLike(ElementType(p.Type))).ToList();
+        return Parameter(method, "pages") ?? (candidates.Count == 1 ? candidates[0] : null);
+    }
+
+    private static ITypeSymbol? ElementType(ITypeSymbol type) => type switch
+    {
+        IArrayTypeSymbol array => array.ElementType,
+        INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } generic => generic.TypeArguments[0],
+        _ => type,
+    };
 
     private static AttributeData? Find(IMethodSymbol method, INamedTypeSymbol attribute) =>
         method.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, attribute));

@@ -15,7 +15,7 @@ public abstract class PinAnalyzerBase : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.RegisterCompilationStartAction(start =>
         {
-            var contracts = ContractSymbols.TryCreate(start.Compilation);
+            var contracts = ContractSymbols.TryCreate(start.Compilation, start.Options);
             if (contracts is not null)
             {
                 OnCompilationStart(start, contracts);

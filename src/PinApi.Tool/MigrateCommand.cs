@@ -51,10 +51,10 @@ internal static class MigrateCommand
         }
 
         var watch = Stopwatch.StartNew();
-        MigrationTarget target;
+        BuildTarget target;
         try
         {
-            target = MigrationTarget.Resolve(path);
+            target = BuildTarget.Resolve(path);
             if (outDirectory is not null)
             {
                 target = target.CopyTo(outDirectory);
@@ -132,7 +132,7 @@ internal static class MigrateCommand
     }
 
     /// <summary>Every C# file of the target with its content, in a stable order: what a format pass may change.</summary>
-    private static List<(string File, string Text)> SourceSnapshot(MigrationTarget target) =>
+    private static List<(string File, string Text)> SourceSnapshot(BuildTarget target) =>
         Directory.GetFiles(target.Directory, "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal) &&
                         !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
@@ -145,7 +145,7 @@ internal static class MigrateCommand
     /// migration's warnings from failing its build does exactly that), and says nothing. A targets file imported after
     /// the project body clears the list for the dotnet format runs only; the builds keep the project as it is.
     /// </summary>
-    private static Dictionary<string, string> FormatEnvironment(MigrationTarget target)
+    private static Dictionary<string, string> FormatEnvironment(BuildTarget target)
     {
         var overrides = Path.Combine(target.Directory, ".pinapi", "format-overrides.targets");
         File.WriteAllText(overrides, """
@@ -163,55 +163,22 @@ internal static class MigrateCommand
     /// Builds with a SARIF log per project and returns the diagnostics of the target's own projects, or null when the
     /// build failed. The logs go to the target's .pinapi folder, never beside referenced projects elsewhere.
     /// </summary>
-    private static List<SarifDiagnostic>? Build(MigrationTarget target, string phase, out string error)
+    private static List<SarifDiagnostic>? Build(BuildTarget target, string phase, out string error)
     {
-        var logDirectory = Path.Combine(target.Directory, ".pinapi");
-        Directory.CreateDirectory(logDirectory);
-        foreach (var stale in Directory.GetFiles(logDirectory, $"*.{phase}.sarif"))
-        {
-            File.Delete(stale);
-        }
-
-        // Evaluated inside each project, so $(MSBuildProjectName) names that project's log.
-        var props = Path.Combine(logDirectory, $"errorlog.{phase}.props");
-        File.WriteAllText(props, $"""
-            <Project>
-              <PropertyGroup>
-                <ErrorLog>$(MSBuildThisFileDirectory)$(MSBuildProjectName).{phase}.sarif,version=2.1</ErrorLog>
-              </PropertyGroup>
-            </Project>
-            """);
-
-        // An up-to-date project skips csc and logs nothing: clear the target's own intermediate output so its
-        // projects really compile, while referenced projects elsewhere stay incremental.
-        var projects = target.Projects();
-        foreach (var project in projects)
-        {
-            var obj = Path.Combine(Path.GetDirectoryName(project)!, "obj");
-            if (Directory.Exists(obj))
-            {
-                Directory.Delete(obj, recursive: true);
-            }
-        }
-
-        var build = DotnetCli.Run(target.Directory, "build", target.File, $"-p:CustomBeforeMicrosoftCommonProps={props}");
-        error = string.Join('\n', build.Output.Split('\n').Where(l => l.Contains(" error ", StringComparison.Ordinal)).Distinct().Take(20));
-        if (build.ExitCode != 0)
+        var build = SarifBuild.Run(target, Path.Combine(target.Directory, ".pinapi"), phase);
+        error = string.Join('\n', build.Errors);
+        if (!build.Succeeded)
         {
             return null;
         }
 
-        var logs = projects
-            .Select(project => Path.Combine(logDirectory, $"{Path.GetFileNameWithoutExtension(project)}.{phase}.sarif"))
-            .Where(File.Exists)
-            .ToList();
-        if (logs.Count == 0)
+        if (build.Logs.Count == 0)
         {
             error = "the build wrote no SARIF log for the target's projects, so nothing can be counted";
             return null;
         }
 
-        return logs.SelectMany(SarifDiagnostic.Read).Distinct().ToList();
+        return build.Logs.SelectMany(SarifDiagnostic.Read).Distinct().ToList();
     }
 
     private static Dictionary<string, int> Count(IEnumerable<SarifDiagnostic> diagnostics, string[] rules) =>

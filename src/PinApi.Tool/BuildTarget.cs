@@ -1,17 +1,17 @@
 namespace PinApi.Tool;
 
 /// <summary>
-/// What <c>pinapi migrate</c> works on: a project or solution file, found from a path to it or to its folder, and
-/// with <c>--out</c> a copy of that folder so the original is never touched.
+/// What <c>pinapi migrate</c> and <c>pinapi check</c> work on: a project or solution file, found from a path to it or
+/// to its folder, and for <c>migrate --out</c> a copy of that folder so the original is never touched.
 /// </summary>
-internal sealed record MigrationTarget(string File, string Directory)
+internal sealed record BuildTarget(string File, string Directory)
 {
-    public static MigrationTarget Resolve(string path)
+    public static BuildTarget Resolve(string path)
     {
         var full = Path.GetFullPath(path);
         if (System.IO.File.Exists(full))
         {
-            return new MigrationTarget(full, Path.GetDirectoryName(full)!);
+            return new BuildTarget(full, Path.GetDirectoryName(full)!);
         }
 
         if (!System.IO.Directory.Exists(full))
@@ -26,13 +26,13 @@ internal sealed record MigrationTarget(string File, string Directory)
         }
 
         return candidates.Length == 1
-            ? new MigrationTarget(candidates[0], full)
+            ? new BuildTarget(candidates[0], full)
             : throw new ArgumentException(candidates.Length == 0
                 ? $"{path} holds no .sln or .csproj."
                 : $"{path} holds several projects or solutions; name one: {string.Join(", ", candidates.Select(Path.GetFileName))}");
     }
 
-    /// <summary>The C# projects inside the target's folder (what the migration rewrites).</summary>
+    /// <summary>The C# projects inside the target's folder: what the migration rewrites and the check reports on.</summary>
     public IReadOnlyList<string> Projects() =>
         System.IO.Directory.GetFiles(Directory, "*.csproj", SearchOption.AllDirectories)
             .Where(p => !p.Contains($"{Path.DirectorySeparatorChar}.pinapi{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
@@ -43,7 +43,7 @@ internal sealed record MigrationTarget(string File, string Directory)
     /// building like the original: a Directory.Build.props beside it imports the one the original folder inherited,
     /// whose paths are relative to itself and so still point at the original tree.
     /// </summary>
-    public MigrationTarget CopyTo(string outDirectory)
+    public BuildTarget CopyTo(string outDirectory)
     {
         var destination = Path.GetFullPath(Path.Combine(outDirectory, Path.GetFileName(Directory)));
         if (System.IO.Directory.Exists(destination) && System.IO.Directory.EnumerateFileSystemEntries(destination).Any())
@@ -72,7 +72,7 @@ internal sealed record MigrationTarget(string File, string Directory)
             }
         }
 
-        return new MigrationTarget(Path.Combine(destination, Path.GetFileName(File)), destination);
+        return new BuildTarget(Path.Combine(destination, Path.GetFileName(File)), destination);
     }
 
     /// <summary>
