@@ -7,7 +7,7 @@ namespace PinApi;
 /// <c>is_valid_gup_args()</c>, the lockless fast walk, the slow walk with faults (<c>__get_user_pages</c>), the VMA
 /// checks of <c>check_vma_flags()</c>, reference grabbing with the pin bias, and FOLL_LONGTERM migration.
 /// </summary>
-internal static class GupEngine
+internal static partial class GupEngine
 {
     internal const GupFlags InternalFlags =
         GupFlags.Touch | GupFlags.Tried | GupFlags.Remote | GupFlags.Pin | GupFlags.FastOnly | GupFlags.Unlockable | GupFlags.MadvPopulate;
@@ -95,8 +95,9 @@ internal static class GupEngine
         }
 
         var callSite = hasPages && memory.PinTracker.Enabled ? PinTracker.CaptureCallSite() : null;
+        long zeroPages = 0;
         var result = fast
-            ? AcquireFast(mm, start, nrPages, flags, pages, entry == GupEntry.FastOnly)
+            ? AcquireFast(mm, start, nrPages, flags, pages, entry == GupEntry.FastOnly, out zeroPages)
             : AcquireSlow(mm, start, nrPages, flags, pages, hasPages, entry == GupEntry.Unlocked);
 
         if (result > 0 && hasPages)
@@ -104,7 +105,8 @@ internal static class GupEngine
             var taken = pages[..(int)result];
             if ((flags & GupFlags.Pin) != 0)
             {
-                memory.VmStat.Add(VmStatItem.NrFollPinAcquired, CountPinnable(memory, taken));
+                // Pins of the zero page are pretend pins, not counted (KERNEL.md §5.4); the fast walk counted its own.
+                memory.VmStat.Add(VmStatItem.NrFollPinAcquired, result - (fast ? zeroPages : CountZeroPages(memory, taken)));
             }
 
             if (callSite is not null)
@@ -181,12 +183,13 @@ internal static class GupEngine
         }
     }
 
-    internal static long CountPinnable(PhysicalMemory memory, ReadOnlySpan<Page> pages)
+    /// <summary>Entries of a successful acquire that are the zero page (every entry of one is non-null).</summary>
+    internal static long CountZeroPages(PhysicalMemory memory, ReadOnlySpan<Page> pages)
     {
         long count = 0;
         foreach (var page in pages)
         {
-            if (!page.IsNull && !memory.IsZeroPfn(page.Pfn))
+            if (memory.IsZeroPfn(page.Pfn))
             {
                 count++;
             }
@@ -205,146 +208,6 @@ internal static class GupEngine
             case GupEntry.Unlocked or GupEntry.Fast when held:
                 throw new InvalidOperationException("*Unlocked and *Fast GUP take the mmap lock themselves; calling them with it held would deadlock (might_lock_read). Use the locked variant.");
         }
-    }
-
-    /// <summary>
-    /// <c>gup_fast_fallback()</c>: a lockless walk over present PTEs; each grab is confirmed by re-reading the PTE.
-    /// Pages it cannot take here go to the slow path, unless FOLL_FAST_ONLY.
-    /// </summary>
-    private static long AcquireFast(AddressSpace mm, ulong start, long nrPages, GupFlags flags, Span<Page> pages, bool fastOnly)
-    {
-        var memory = mm.Memory;
-        var write = (flags & GupFlags.Write) != 0;
-        var longterm = (flags & GupFlags.Longterm) != 0;
-        const PageFlags special = PageFlags.Head | PageFlags.Tail | PageFlags.HwPoison;
-        long taken = 0;
-        var stopped = false;
-        while (taken < nrPages && !stopped)
-        {
-            var address = start + ((ulong)taken << PhysicalMemory.PageShift);
-            var vma = mm.FindVmaUnlocked(address);
-            if (vma is null || (vma.Flags & (VmFlags.Io | VmFlags.PfnMap)) != 0 || (longterm && !FastPinAllowed(vma, flags)))
-            {
-                break;
-            }
-
-            // Walk this VMA's PTE array directly: one bounds-checked slot per page, one read of the frame's flags.
-            var ptes = vma.Ptes;
-            var first = (int)((address - vma.Start) >> PhysicalMemory.PageShift);
-            var slots = (int)Math.Min(nrPages - taken, ptes.Length - first);
-            var done = 0;
-            while (done < slots)
-            {
-                var slot = first + done;
-                var pte = Volatile.Read(ref ptes[slot]);
-                if (!FastFollows(pte, write))
-                {
-                    stopped = true;
-                    break;
-                }
-
-                var pfn = Pte.PfnOf(pte);
-                var head = pfn;
-                var run = 1;
-                if (((PageFlags)memory.Frames.Flags(pfn) & special) != 0 || longterm)
-                {
-                    if (memory.TestFlag(pfn, PageFlags.HwPoison))
-                    {
-                        stopped = true;
-                        break;
-                    }
-
-                    head = memory.HeadOf(pfn);
-                    if (longterm && !LongtermMigration.IsPinnable(memory, head))
-                    {
-                        stopped = true;
-                        break;
-                    }
-
-                    // record_subpages(): the following PTEs that map the next subpages of the same folio come with it.
-                    if (memory.IsLarge(head))
-                    {
-                        run = SubpageRun(ptes, slot, pfn, head, slots - done, write);
-                    }
-                }
-
-                if (!TryGrabFolio(memory, head, run, flags))
-                {
-                    stopped = true;
-                    break;
-                }
-
-                if (!StillMapped(ptes, slot, pfn, run, write))
-                {
-                    // A PTE changed under us (unmap, migration, COW): give the references back; the slow path decides.
-                    UngrabFolio(memory, head, run, flags, new Page(memory, pfn));
-                    stopped = true;
-                    break;
-                }
-
-                var output = pages.Slice((int)taken + done, run);
-                for (var k = 0; k < output.Length; k++)
-                {
-                    output[k] = new Page(memory, pfn + k);
-                }
-
-                done += run;
-            }
-
-            taken += done;
-            if (done < slots)
-            {
-                break;
-            }
-        }
-
-        if (taken == nrPages || fastOnly)
-        {
-            return taken;
-        }
-
-        var restStart = start + ((ulong)taken << PhysicalMemory.PageShift);
-        var rest = AcquireSlow(mm, restStart, nrPages - taken, (flags & ~GupFlags.FastOnly) | GupFlags.Touch | GupFlags.Unlockable, pages[(int)taken..], hasPages: true, takeLock: true);
-
-        // "The caller has to unpin the pages we already pinned so returning -errno is not an option" (KERNEL.md §2.3).
-        return rest < 0 ? (taken > 0 ? taken : rest) : taken + rest;
-    }
-
-    private static bool FastFollows(long pte, bool write) =>
-        Pte.IsPresent(pte) && !Pte.IsSpecial(pte) && (!write || Pte.IsWritable(pte));
-
-    /// <summary>How many PTEs from <paramref name="slot"/> map consecutive subpages of one folio (at most <paramref name="limit"/>).</summary>
-    private static int SubpageRun(long[] ptes, int slot, long pfn, long head, int limit, bool write)
-    {
-        var last = head + PhysicalMemory.HugePageFrames - 1;
-        var run = 1;
-        while (run < limit && pfn + run <= last)
-        {
-            var pte = Volatile.Read(ref ptes[slot + run]);
-            if (!FastFollows(pte, write) || Pte.PfnOf(pte) != pfn + run)
-            {
-                break;
-            }
-
-            run++;
-        }
-
-        return run;
-    }
-
-    /// <summary>The re-check after a grab: every PTE of the run still maps what was grabbed.</summary>
-    private static bool StillMapped(long[] ptes, int slot, long pfn, int run, bool write)
-    {
-        for (var k = 0; k < run; k++)
-        {
-            var pte = Volatile.Read(ref ptes[slot + k]);
-            if (!FastFollows(pte, write) || Pte.PfnOf(pte) != pfn + k)
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     /// <summary>gup-fast refuses what a long-term pin must check in the slow path (fs-DAX, dirty-tracked file writes).</summary>
@@ -434,11 +297,21 @@ internal static class GupEngine
                 }
             }
 
-            ref var entry = ref vma!.PteAt(address);
-            var pte = Volatile.Read(ref entry);
+            // follow_pmd_mask(): a huge PMD leaf maps the whole 2 MiB page; otherwise the PTE maps this page.
+            ref var entry = ref vma!.EntryAt(address, out var subpage);
+            var raw = Volatile.Read(ref entry);
+            var huge = Pte.IsHuge(raw);
+            var pte = huge ? Pte.Subpage(raw, subpage) : raw;
             if (Pte.IsMigration(pte))
             {
                 AddressSpace.WaitForMigration(ref entry);
+                continue;
+            }
+
+            if (huge && (flags & GupFlags.SplitPmd) != 0 && Pte.IsPresent(raw))
+            {
+                // FOLL_SPLIT_PMD: split_huge_pmd(), then follow the PTE.
+                mm.SplitHugePmd(vma, address & ~(ulong)(PhysicalMemory.HugePageSize - 1));
                 continue;
             }
 
@@ -490,6 +363,37 @@ internal static class GupEngine
                 return i > 0 ? i : poisoned;
             }
 
+            if (huge && !memory.TestFlag(Pte.PfnOf(raw), PageFlags.HasHwPoisoned))
+            {
+                // The rest of the range inside this huge page in one grab on its head (as follow_page_mask's
+                // page_mask lets __get_user_pages do), then the subpages recorded.
+                var head = Pte.PfnOf(raw);
+                var run = (int)Math.Min(PhysicalMemory.HugePageFrames - subpage, nrPages - i);
+                if (hasPages)
+                {
+                    if (!TryGrabFolio(memory, head, run, flags))
+                    {
+                        return i > 0 ? i : -(int)Errno.ENOMEM;
+                    }
+
+                    if (Volatile.Read(ref entry) != raw)
+                    {
+                        UngrabFolio(memory, head, run, flags, new Page(memory, pfn));
+                        continue;
+                    }
+
+                    FillRun(pages.Slice((int)i, run), Page.Pack(memory.Id, pfn));
+                }
+
+                if ((flags & GupFlags.Touch) != 0)
+                {
+                    memory.SetFlag(head, PageFlags.Referenced);
+                }
+
+                i += run;
+                continue;
+            }
+
             if (hasPages)
             {
                 if (!TryGrab(memory, pfn, flags))
@@ -497,7 +401,7 @@ internal static class GupEngine
                     return i > 0 ? i : -(int)Errno.ENOMEM;
                 }
 
-                if (Volatile.Read(ref entry) != pte)
+                if (Volatile.Read(ref entry) != raw)
                 {
                     Ungrab(memory, pfn, flags);
                     continue;

@@ -41,25 +41,45 @@ internal static class LongtermMigration
             return 0;
         }
 
+        // folio_isolate_lru(): each offender is held by a reference of the migration's own before the pins go, so
+        // that a page unmapped meanwhile (munmap, MADV_DONTNEED) cannot be freed by the unpin and then migrated,
+        // and so freed, a second time. Our pins keep the counts above zero until then.
+        foreach (var head in offenders)
+        {
+            memory.GetFolio(head);
+        }
+
         foreach (var page in pages)
         {
             GupEngine.Ungrab(memory, page.Pfn, flags);
         }
 
         pages.Clear();
+        var failed = false;
         foreach (var head in offenders)
         {
-            if (!Migrate(memory, head))
+            if (!failed && Migrate(memory, head))
             {
-                memory.VmStat.Increment(VmStatItem.PgMigrateFail);
-                return -(int)Errno.ENOMEM;
+                continue;
             }
+
+            if (!failed)
+            {
+                failed = true;
+                memory.VmStat.Increment(VmStatItem.PgMigrateFail);
+            }
+
+            // putback_movable_pages(): the isolation reference goes (freeing the page if nothing else holds it).
+            memory.PutRef(head, 1, new Page(memory, head), "migration putback");
         }
 
-        return -(int)Errno.EAGAIN;
+        return failed ? -(int)Errno.ENOMEM : -(int)Errno.EAGAIN;
     }
 
-    /// <summary>Moves one folio to ZONE_NORMAL; false when no target frame exists or a reference cannot be frozen.</summary>
+    /// <summary>
+    /// Moves one isolated folio (the caller holds one reference on it, which the move consumes) to ZONE_NORMAL;
+    /// false, with that reference still held, when no target frame exists or another reference cannot be frozen.
+    /// </summary>
     public static bool Migrate(PhysicalMemory memory, long head)
     {
         var order = memory.OrderOf(head);
@@ -116,8 +136,25 @@ internal static class LongtermMigration
             }
         }
 
-        var expected = installed.Count + (inCache ? 1 : 0);
-        if (!memory.FreezeRefs(head, expected))
+        // The references the move carries over: the mappings' (one per PTE, one per subpage of a huge PMD) and
+        // the page cache's. The freeze also takes the caller's isolation reference, which does not move.
+        var expected = inCache ? 1 : 0;
+        foreach (var (slot, _) in installed)
+        {
+            expected += slot.References;
+        }
+
+        if (expected == 0)
+        {
+            // Nothing maps or caches the page any more (unmapped while pinned): there is nothing to move, and the
+            // caller's reference is the last; dropping it frees the page.
+            memory.UnlockPage(head);
+            memory.PutRef(target, 1, new Page(memory, target), "migration abort");
+            memory.PutRef(head, 1, new Page(memory, head), "migration of an unmapped page");
+            return true;
+        }
+
+        if (!memory.FreezeRefs(head, expected + 1))
         {
             // Someone else holds a reference (another GUP caller, an unpinned-but-not-put page): cannot move it.
             foreach (var (slot, old) in installed)

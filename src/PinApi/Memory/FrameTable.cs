@@ -39,6 +39,18 @@ internal sealed unsafe class FrameTable
 
     public long Frames { get; }
 
+    /// <summary>
+    /// The refcount array itself, for the GUP and unpin loops that walk many frames per call: they index it without
+    /// re-loading the table's fields per frame. The caller keeps this table reachable (GC.KeepAlive) while using it.
+    /// </summary>
+    public int* RefCounts => refCount;
+
+    /// <summary>The flags array itself (see <see cref="RefCounts"/>).</summary>
+    public uint* FlagWords => flags;
+
+    /// <summary>The index array itself (see <see cref="RefCounts"/>); the compound pincount lives at head + 1.</summary>
+    public int* Indexes => index;
+
     /// <summary><c>page->_refcount</c>.</summary>
     public ref int RefCount(long pfn) => ref refCount[pfn];
 

@@ -18,7 +18,18 @@ public readonly struct Page : IEquatable<Page>
     // The machine id and the frame number in one word, so that a Page is an unmanaged 8-byte value (see MachineRegistry).
     private readonly ulong value;
 
-    internal Page(PhysicalMemory memory, long pfn) => value = ((ulong)memory.Id << PfnBits) | (ulong)pfn;
+    internal Page(PhysicalMemory memory, long pfn) => value = Pack(memory.Id, pfn);
+
+    internal Page(ulong packed) => value = packed;
+
+    /// <summary>The packed value of the page <paramref name="pfn"/> of machine <paramref name="machineId"/>.</summary>
+    internal static ulong Pack(int machineId, long pfn) => ((ulong)machineId << PfnBits) | (ulong)pfn;
+
+    /// <summary>
+    /// The number of the aligned 2 MiB block of frames this page lies in, machine included: two pages of one
+    /// compound page (order 9, naturally aligned) always share it.
+    /// </summary>
+    internal static ulong BlockKey(ulong packed) => packed >> PhysicalMemory.HugePageOrder;
 
     /// <summary>The machine the frame belongs to; null for the null page and for pages of a disposed machine.</summary>
     public PhysicalMemory? Memory => MachineId == 0 ? null : MachineRegistry.Get(MachineId);
@@ -30,6 +41,9 @@ public readonly struct Page : IEquatable<Page>
     public bool IsNull => value == 0;
 
     internal int MachineId => (int)(value >> PfnBits);
+
+    /// <summary>The machine id and frame number as stored (see <see cref="Pack"/>).</summary>
+    internal ulong Packed => value;
 
     /// <summary>The page's 4 KiB of data (<c>kmap</c>), allocated on first touch. Writes here bypass page tables.</summary>
     [PageData]

@@ -23,6 +23,8 @@ internal enum PageFlags : uint
     Buddy = 1u << 11,
     Writeback = 1u << 12,
     Thp = 1u << 13,
+    /// <summary>PG_has_hwpoisoned, on a compound head: some subpage is poisoned, so GUP checks the subpages one by one.</summary>
+    HasHwPoisoned = 1u << 14,
 
     OrderShift = 20,
     OrderMask = 15u << 20,

@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
 namespace PinApi;
 
 /// <summary>Allocation, freeing and reference counting of folios (a small page, or a compound head and its tails).</summary>
@@ -131,7 +134,7 @@ public sealed partial class PhysicalMemory
         {
             if (old < sub)
             {
-                throw new PinStateException($"{operation} would drop the refcount below zero (refcount {old}, dropping {sub}): the page does not hold this reference", page, PinTracker.LastReleaseSite(page.Pfn));
+                ThrowRefBelowZero(old, sub, page, operation);
             }
 
             var seen = Interlocked.CompareExchange(ref count, old - sub, old);
@@ -148,6 +151,12 @@ public sealed partial class PhysicalMemory
             FreeFolio(head);
         }
     }
+
+    /// <summary>A release of references the folio does not hold: nothing changed; say so, naming where the page was last released.</summary>
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal void ThrowRefBelowZero(int old, int sub, Page page, string operation) =>
+        throw new PinStateException($"{operation} would drop the refcount below zero (refcount {old}, dropping {sub}): the page does not hold this reference", page, PinTracker.LastReleaseSite(page.Pfn));
 
     /// <summary>
     /// <c>page_ref_freeze</c>: sets the refcount from exactly <paramref name="expected"/> to 0 so that no new

@@ -68,7 +68,8 @@ public sealed partial class PhysicalMemory : IDisposable
         }
 
         Frames.Flags(ZeroPfn) = (uint)(PageFlags.Reserved | PageFlags.Uptodate);
-        Frames.RefCount(ZeroPfn) = 1;    }
+        Frames.RefCount(ZeroPfn) = 1;
+    }
 
     /// <summary>Creates a machine from byte sizes (each rounded down to whole pages).</summary>
     public static PhysicalMemory FromBytes(long normalBytes, long movableBytes = 0, long cmaBytes = 0, long hugetlbBytes = 0, long deviceBytes = 0) =>
@@ -133,6 +134,12 @@ public sealed partial class PhysicalMemory : IDisposable
     {
         CheckOwned(page, nameof(page));
         SetFlag(page.Pfn, PageFlags.HwPoison);
+        var head = HeadOf(page.Pfn);
+        if (IsLarge(head))
+        {
+            // A huge page is taken whole by one PMD walk: the head says that a subpage needs looking at.
+            SetFlag(head, PageFlags.HasHwPoisoned);
+        }
     }
 
     /// <summary>
@@ -149,6 +156,8 @@ public sealed partial class PhysicalMemory : IDisposable
     }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(disposed, this);
+
+    internal bool IsDisposed => disposed;
 
     internal void CheckOwned(Page page, string paramName)
     {

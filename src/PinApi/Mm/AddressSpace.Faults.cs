@@ -54,6 +54,20 @@ public sealed partial class AddressSpace
     internal int HandleFault(Vma vma, ulong address, bool write, bool force, bool nowait, out bool wouldBlock)
     {
         wouldBlock = false;
+        ref var pmd = ref vma.PmdAt(address);
+        var pmdValue = Volatile.Read(ref pmd);
+        if (Pte.IsHuge(pmdValue))
+        {
+            if (Pte.IsMigration(pmdValue))
+            {
+                WaitForMigration(ref pmd);
+                return 0;
+            }
+
+            Memory.VmStat.Increment(VmStatItem.PgFault);
+            return write ? HugePmdWriteFault(vma, ref pmd, pmdValue) : 0;
+        }
+
         ref var entry = ref vma.PteAt(address);
         var old = Volatile.Read(ref entry);
         if (Pte.IsMigration(old))
@@ -66,8 +80,8 @@ public sealed partial class AddressSpace
         return vma.Kind switch
         {
             VmaKind.Device => -(int)Errno.EFAULT,
-            VmaKind.AnonymousPrivate => AnonymousFault(vma, address, ref entry, old, write),
-            VmaKind.Hugetlb => HugetlbFault(vma, address, old),
+            VmaKind.AnonymousPrivate => AnonymousFault(vma, address, ref pmd, ref entry, old, write),
+            VmaKind.Hugetlb => HugetlbFault(vma, address),
             _ => FileFault(vma, address, ref entry, old, write, force, nowait, out wouldBlock),
         };
     }
@@ -153,12 +167,11 @@ public sealed partial class AddressSpace
             return -(int)Errno.EFAULT;
         }
 
-        ref var entry = ref vma.PteAt(address);
         var offset = (int)(address & (PhysicalMemory.PageSize - 1));
         for (var attempt = 0; ; attempt++)
         {
             FaultProgress.Check(attempt, address);
-            var pte = Volatile.Read(ref entry);
+            var pte = vma.ReadEntry(address);
             if (!Pte.IsPresent(pte) || (write && !Pte.IsWritable(pte)))
             {
                 var rc = HandleFault(vma, address, write, force: false, nowait: false, out _);
@@ -174,7 +187,7 @@ public sealed partial class AddressSpace
 
             // A migration or a writeback that changed the PTE meanwhile may have copied or written the page before
             // this store landed: redo it on whatever the PTE maps now, as a real store would fault and retry.
-            var after = Volatile.Read(ref entry);
+            var after = vma.ReadEntry(address);
             if (after == pte || (!write && Pte.PfnOf(after) == Pte.PfnOf(pte)))
             {
                 return 0;
@@ -182,20 +195,26 @@ public sealed partial class AddressSpace
         }
     }
 
-    private int AnonymousFault(Vma vma, ulong address, ref long entry, long old, bool write)
+    private int AnonymousFault(Vma vma, ulong address, ref long pmd, ref long entry, long old, bool write)
     {
         if (!Pte.IsPresent(old))
         {
+            if (write && (vma.Flags & VmFlags.HugePage) != 0 && TryHugeFault(vma, address, PageFlags.Anon))
+            {
+                Memory.VmStat.Increment(VmStatItem.ThpFaultAlloc);
+                return 0;
+            }
+
+            // pte_alloc(): the block gets a PTE table unless a huge PMD got there first (then re-walk and find it).
+            if (!EnsurePteTable(ref pmd))
+            {
+                return 0;
+            }
+
             if (!write)
             {
                 // Read of untouched anonymous memory maps the shared zero page read-only.
                 Interlocked.CompareExchange(ref entry, Pte.Make(0, writable: false), 0);
-                return 0;
-            }
-
-            if ((vma.Flags & VmFlags.HugePage) != 0 && TryHugeFault(vma, address, PageFlags.Anon))
-            {
-                Memory.VmStat.Increment(VmStatItem.ThpFaultAlloc);
                 return 0;
             }
 
@@ -314,13 +333,8 @@ public sealed partial class AddressSpace
         return 0;
     }
 
-    private int HugetlbFault(Vma vma, ulong address, long old)
+    private int HugetlbFault(Vma vma, ulong address)
     {
-        if (Pte.IsPresent(old))
-        {
-            return 0;
-        }
-
         if (!Memory.TryAllocateHugetlb(out var head))
         {
             // The pool is exhausted: the kernel's hugetlb fault returns VM_FAULT_SIGBUS, which GUP reports as -EFAULT.
@@ -332,22 +346,16 @@ public sealed partial class AddressSpace
         return 0;
     }
 
-    /// <summary>A transparent huge page for the aligned 2 MiB block around the address, if it fits and is empty.</summary>
+    /// <summary>
+    /// <c>do_huge_pmd_anonymous_page()</c>: a transparent huge page for the aligned 2 MiB block around the address,
+    /// if the block lies wholly inside the VMA and has no PTE table yet (<c>pmd_none</c>).
+    /// </summary>
     private bool TryHugeFault(Vma vma, ulong address, PageFlags flags)
     {
         var block = address & ~(ulong)(PhysicalMemory.HugePageSize - 1);
-        if (block < vma.Start || block + PhysicalMemory.HugePageSize > vma.End)
+        if (!vma.CoversBlock(block) || Volatile.Read(ref vma.PmdAt(block)) != 0)
         {
             return false;
-        }
-
-        var first = (int)((block - vma.Start) >> PhysicalMemory.PageShift);
-        for (var i = 0; i < PhysicalMemory.HugePageFrames; i++)
-        {
-            if (Volatile.Read(ref vma.Ptes[first + i]) != 0)
-            {
-                return false;
-            }
         }
 
         if (!Memory.TryAllocateFolio(PhysicalMemory.AllocationPolicy.UserMovable, PhysicalMemory.HugePageOrder, flags, out var head))
@@ -358,33 +366,60 @@ public sealed partial class AddressSpace
         return InstallHuge(vma, block, head);
     }
 
-    /// <summary>Maps the 512 subpages of a new compound page; one reference per PTE. False (and freed) on a race.</summary>
+    /// <summary>
+    /// Maps a new compound page with one huge PMD leaf (<c>set_pmd_at</c>). The mapping holds one reference per
+    /// subpage it maps, as 512 PTEs would, so a PMD split moves them to the PTEs unchanged. False (and the page
+    /// freed) when another fault filled the PMD first.
+    /// </summary>
     private bool InstallHuge(Vma vma, ulong address, long head)
     {
         var block = address & ~(ulong)(PhysicalMemory.HugePageSize - 1);
-        var first = (int)((block - vma.Start) >> PhysicalMemory.PageShift);
         var writable = (vma.Flags & VmFlags.Write) != 0;
         SetAnonOwner(head, block);
         Volatile.Write(ref Memory.Frames.RefCount(head), PhysicalMemory.HugePageFrames);
-        for (var i = 0; i < PhysicalMemory.HugePageFrames; i++)
+        if (Interlocked.CompareExchange(ref vma.PmdAt(block), Pte.MakeHuge(head, writable), 0) != 0)
         {
-            if (Interlocked.CompareExchange(ref vma.Ptes[first + i], Pte.Make(head + i, writable), 0) != 0)
-            {
-                // Lost a race with another fault in this block: take back what we installed and drop our page.
-                for (var j = 0; j < i; j++)
-                {
-                    if (Interlocked.CompareExchange(ref vma.Ptes[first + j], 0, Pte.Make(head + j, writable)) == Pte.Make(head + j, writable))
-                    {
-                        Memory.PutRef(head, 1, new Page(Memory, head), "fault race");
-                    }
-                }
-
-                Memory.PutRef(head, PhysicalMemory.HugePageFrames - i, new Page(Memory, head), "fault race");
-                return false;
-            }
+            Memory.PutRef(head, PhysicalMemory.HugePageFrames, new Page(Memory, head), "fault race");
+            return false;
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// A write to a write-protected huge PMD leaf (<c>do_huge_pmd_wp_page</c>): the page is our own anonymous THP or
+    /// hugetlb page (no fork here, so always exclusive), so it is reused. Without VM_WRITE this is a forced write:
+    /// the leaf stays read-only but dirty, which is what lets FOLL_FORCE follow it.
+    /// </summary>
+    private static int HugePmdWriteFault(Vma vma, ref long pmd, long old)
+    {
+        if (!Pte.IsPresent(old))
+        {
+            return 0;
+        }
+
+        var writable = (vma.Flags & VmFlags.Write) != 0;
+        Interlocked.CompareExchange(ref pmd, old | Pte.Dirty | (writable ? Pte.Write : 0), old);
+        return 0;
+    }
+
+    /// <summary>
+    /// <c>pte_alloc()</c>: makes the block's PMD point to its PTE table before a PTE is installed, so that a THP fault
+    /// (which needs <c>pmd_none</c>) and a PTE fault in one block never both succeed. False when a huge leaf is there.
+    /// </summary>
+    private static bool EnsurePteTable(ref long pmd)
+    {
+        var value = Volatile.Read(ref pmd);
+        if (value == 0)
+        {
+            value = Interlocked.CompareExchange(ref pmd, Pte.Table, 0);
+            if (value == 0)
+            {
+                return true;
+            }
+        }
+
+        return !Pte.IsHuge(value);
     }
 
     private void SetAnonOwner(long head, ulong address)

@@ -16,6 +16,10 @@ public sealed partial class AddressSpace : IDisposable
     private const ulong MmapBase = 0x1000_0000;
 
     private readonly ReaderWriterLockSlim mmapLock = new(LockRecursionPolicy.NoRecursion);
+
+    // The page-table lock of huge PMDs (pmd_lock): serialises splits of a huge PMD into PTEs, which GUP's
+    // FOLL_SPLIT_PMD does under the mmap read lock.
+    private readonly Lock pmdLock = new();
     private Vma[] vmas = [];
     private ulong nextAddress = MmapBase;
     private long lockedVm;
@@ -113,7 +117,8 @@ public sealed partial class AddressSpace : IDisposable
                 _ => null,
             };
             var ptes = new long[length >> PhysicalMemory.PageShift];
-            var vma = new Vma(this, start, start + length, kind, protection, flags, cache, fileOffset / PhysicalMemory.PageSize, ptes);
+            var pmds = new long[Vma.PmdCount(start, start + length)];
+            var vma = new Vma(this, start, start + length, kind, protection, flags, cache, fileOffset / PhysicalMemory.PageSize, ptes, pmds);
             if (kind == VmaKind.Device)
             {
                 PopulateDevice(vma);
@@ -159,6 +164,12 @@ public sealed partial class AddressSpace : IDisposable
             {
                 ClearPteBits(ref vma.Ptes[i], Pte.Write);
             }
+
+            // Huge leaves too (a table pointer is not present and is left alone).
+            for (var i = 0; i < vma.Pmds.Length; i++)
+            {
+                ClearPteBits(ref vma.Pmds[i], Pte.Write);
+            }
         }
 
         return 0;
@@ -186,6 +197,13 @@ public sealed partial class AddressSpace : IDisposable
                     ZapPte(ref vma.Ptes[i]);
                 }
 
+                // A THP mapped by a PMD goes with its whole block (the VMA was split at the range's edges, which
+                // split any huge PMD straddling them into PTEs first). PTE tables stay, as the kernel's do.
+                for (var i = 0; i < vma.Pmds.Length; i++)
+                {
+                    ZapPmd(ref vma.Pmds[i], freeTable: false);
+                }
+
                 break;
         }
 
@@ -210,7 +228,7 @@ public sealed partial class AddressSpace : IDisposable
             return false;
         }
 
-        var entry = Volatile.Read(ref vma.PteAt(address));
+        var entry = vma.ReadEntry(address);
         if (!Pte.IsPresent(entry))
         {
             return false;
@@ -261,7 +279,15 @@ public sealed partial class AddressSpace : IDisposable
         Memory.Mappings.Unregister(Id);
     }
 
-    internal void MarkPinned() => hasPinned = true;
+    internal void MarkPinned()
+    {
+        // MMF_HAS_PINNED is set once and never cleared: read before writing, so that the pin paths do not store
+        // into this shared object on every call.
+        if (!hasPinned)
+        {
+            hasPinned = true;
+        }
+    }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(disposed, this);
 
@@ -484,6 +510,7 @@ public sealed partial class AddressSpace : IDisposable
 
     private void PopulateDevice(Vma vma)
     {
+        vma.Pmds.AsSpan().Fill(Pte.Table);
         for (var i = 0; i < vma.Ptes.Length; i++)
         {
             if (!Memory.TryAllocateFolio(PhysicalMemory.AllocationPolicy.Device, 0, PageFlags.Reserved, out var pfn))
@@ -514,6 +541,13 @@ public sealed partial class AddressSpace : IDisposable
             throw new ArgumentException("A hugetlb mapping can only be split at a 2 MiB boundary.", nameof(address));
         }
 
+        // __split_huge_pmd(): a THP mapped by a PMD across the split point is remapped by PTEs first (the compound
+        // page itself stays whole), so that each half can map its part.
+        if (address % PhysicalMemory.HugePageSize != 0)
+        {
+            SplitHugePmd(vma, address & ~(ulong)(PhysicalMemory.HugePageSize - 1));
+        }
+
         if (vma.Cache is { } cache)
         {
             // A migration started from another address space rewrites this VMA's PTEs under the cache lock.
@@ -531,16 +565,22 @@ public sealed partial class AddressSpace : IDisposable
     private void SplitVma(Vma vma, ulong address)
     {
         var split = (int)((address - vma.Start) >> PhysicalMemory.PageShift);
-        var low = new Vma(this, vma.Start, address, vma.Kind, vma.Protection, vma.Flags, vma.Cache, vma.PageOffset, vma.Ptes[..split]);
-        var high = new Vma(this, address, vma.End, vma.Kind, vma.Protection, vma.Flags, vma.Cache, vma.PageOffset + split, vma.Ptes[split..]);
+
+        // Each half keeps the PMDs of the blocks it overlaps; a block straddling the split point is no huge leaf
+        // (see SplitAt), so sharing its table pointer is right.
+        var lowPmds = vma.Pmds[..Vma.PmdCount(vma.Start, address)];
+        var highPmds = vma.Pmds[vma.PmdIndex(address)..];
+        var low = new Vma(this, vma.Start, address, vma.Kind, vma.Protection, vma.Flags, vma.Cache, vma.PageOffset, vma.Ptes[..split], lowPmds);
+        var high = new Vma(this, address, vma.End, vma.Kind, vma.Protection, vma.Flags, vma.Cache, vma.PageOffset + split, vma.Ptes[split..], highPmds);
         vma.Cache?.AddMapper(low);
         vma.Cache?.AddMapper(high);
         var list = Volatile.Read(ref vmas).Where(v => v != vma).Append(low).Append(high).OrderBy(v => v.Start).ToArray();
         Volatile.Write(ref vmas, list);
         vma.Cache?.RemoveMapper(vma);
 
-        // The old VMA's PTE array is no longer reachable from the tree; empty it so a lockless reader that still
-        // holds it sees nothing mapped and falls back to the locked path.
+        // The old VMA's page tables are no longer reachable from the tree; empty them so a lockless reader that
+        // still holds them sees nothing mapped and falls back to the locked path.
+        Array.Clear(vma.Pmds);
         Array.Clear(vma.Ptes);
     }
 
@@ -558,6 +598,11 @@ public sealed partial class AddressSpace : IDisposable
         foreach (var vma in removed)
         {
             vma.Cache?.RemoveMapper(vma);
+            for (var i = 0; i < vma.Pmds.Length; i++)
+            {
+                ZapPmd(ref vma.Pmds[i], freeTable: true);
+            }
+
             for (var i = 0; i < vma.Ptes.Length; i++)
             {
                 ZapPte(ref vma.Ptes[i]);
@@ -606,6 +651,101 @@ public sealed partial class AddressSpace : IDisposable
             }
 
             return;
+        }
+    }
+
+    /// <summary>
+    /// <c>zap_huge_pmd()</c>: clears a huge PMD leaf and drops the references it held (one per subpage it mapped).
+    /// A table pointer is cleared too when the VMA goes away (<paramref name="freeTable"/>); its PTEs are zapped
+    /// one by one.
+    /// </summary>
+    private void ZapPmd(ref long entry, bool freeTable)
+    {
+        var spin = default(SpinWait);
+        while (true)
+        {
+            var old = Volatile.Read(ref entry);
+            if (old == 0 || (!Pte.IsHuge(old) && !freeTable))
+            {
+                return;
+            }
+
+            if (Pte.IsMigration(old))
+            {
+                spin.SpinOnce();
+                continue;
+            }
+
+            if (Interlocked.CompareExchange(ref entry, 0, old) != old)
+            {
+                continue;
+            }
+
+            if (Pte.IsHuge(old))
+            {
+                var head = Pte.PfnOf(old);
+                Memory.PutRef(head, PhysicalMemory.HugePageFrames, new Page(Memory, head), "munmap");
+            }
+
+            return;
+        }
+    }
+
+    /// <summary>
+    /// <c>__split_huge_pmd()</c>: remaps the huge page that a PMD leaf maps at <paramref name="block"/> with 512 PTEs
+    /// (the compound page stays whole, and its references move from the PMD to the PTEs, one each). The PTEs are
+    /// written before the PMD becomes a table pointer, so a lockless reader sees the leaf or the PTEs, never a hole.
+    /// </summary>
+    internal void SplitHugePmd(Vma vma, ulong block)
+    {
+        if (vma.Kind == VmaKind.Hugetlb || !vma.CoversBlock(block))
+        {
+            // hugetlb pages are only ever mapped whole (hugetlb VMAs split at 2 MiB boundaries and FOLL_SPLIT_PMD is
+            // refused on them), and a PMD maps only blocks wholly inside its VMA.
+            return;
+        }
+
+        ref var pmd = ref vma.PmdAt(block);
+        if (!Pte.IsHuge(Volatile.Read(ref pmd)))
+        {
+            return;
+        }
+
+        lock (pmdLock)
+        {
+            var first = (int)((block - vma.Start) >> PhysicalMemory.PageShift);
+            var spin = default(SpinWait);
+            while (true)
+            {
+                var old = Volatile.Read(ref pmd);
+                if (!Pte.IsHuge(old))
+                {
+                    return;
+                }
+
+                if (Pte.IsMigration(old))
+                {
+                    spin.SpinOnce();
+                    continue;
+                }
+
+                for (var i = 0; i < PhysicalMemory.HugePageFrames; i++)
+                {
+                    Volatile.Write(ref vma.Ptes[first + i], Pte.Subpage(old, i));
+                }
+
+                if (Interlocked.CompareExchange(ref pmd, Pte.Table, old) == old)
+                {
+                    return;
+                }
+
+                // The leaf changed meanwhile (a write fault set its dirty bit, a migration began): the PTEs are
+                // still invisible under it; take them back and start again from what the PMD holds now.
+                for (var i = 0; i < PhysicalMemory.HugePageFrames; i++)
+                {
+                    Volatile.Write(ref vma.Ptes[first + i], 0);
+                }
+            }
         }
     }
 }

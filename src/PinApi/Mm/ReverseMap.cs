@@ -6,13 +6,19 @@ namespace PinApi;
 /// </summary>
 internal static class ReverseMap
 {
-    /// <summary>A page-table slot that maps a frame.</summary>
-    internal readonly record struct PteSlot(Vma Vma, int Slot)
+    /// <summary>A page-table slot that maps a frame: a PTE, or a huge PMD leaf that maps a whole compound page.</summary>
+    internal readonly record struct PteSlot(Vma Vma, int Slot, bool IsPmd)
     {
-        public ref long Entry => ref Vma.Ptes[Slot];
+        public ref long Entry => ref IsPmd ? ref Vma.Pmds[Slot] : ref Vma.Ptes[Slot];
+
+        /// <summary>The references the mapping holds on its folio: one per subpage it maps.</summary>
+        public int References => IsPmd ? PhysicalMemory.HugePageFrames : 1;
     }
 
-    /// <summary>Every PTE that maps a frame of the folio at <paramref name="head"/> (one per mapped subpage).</summary>
+    /// <summary>
+    /// Every page-table entry that maps a frame of the folio at <paramref name="head"/>: its huge PMD leaf, or one
+    /// PTE per mapped subpage.
+    /// </summary>
     public static List<PteSlot> MappingsOf(PhysicalMemory memory, long head)
     {
         var result = new List<PteSlot>();
@@ -22,6 +28,21 @@ internal static class ReverseMap
         {
             case AddressSpace mm:
                 var firstVpn = (ulong)(uint)memory.Frames.Index(head);
+                if (frames > 1 && mm.FindVmaUnlocked(firstVpn << PhysicalMemory.PageShift) is { } blockVma)
+                {
+                    var block = firstVpn << PhysicalMemory.PageShift;
+                    var pmd = Volatile.Read(ref blockVma.PmdAt(block));
+                    if (Pte.IsHuge(pmd))
+                    {
+                        if (Pte.IsPresent(pmd) && Pte.PfnOf(pmd) == head)
+                        {
+                            result.Add(new PteSlot(blockVma, blockVma.PmdIndex(block), IsPmd: true));
+                        }
+
+                        break;
+                    }
+                }
+
                 for (var i = 0; i < frames; i++)
                 {
                     var address = (firstVpn + (ulong)i) << PhysicalMemory.PageShift;
@@ -91,11 +112,17 @@ internal static class ReverseMap
 
     private static void AddIfMaps(List<PteSlot> result, Vma vma, ulong address, long pfn)
     {
+        if (Pte.IsHuge(Volatile.Read(ref vma.PmdAt(address))))
+        {
+            // Mapped by a huge leaf, which maps another folio than this small one.
+            return;
+        }
+
         var slot = (int)((address - vma.Start) >> PhysicalMemory.PageShift);
         var entry = Volatile.Read(ref vma.Ptes[slot]);
         if (Pte.IsPresent(entry) && !Pte.IsSpecial(entry) && Pte.PfnOf(entry) == pfn)
         {
-            result.Add(new PteSlot(vma, slot));
+            result.Add(new PteSlot(vma, slot, IsPmd: false));
         }
     }
 }
