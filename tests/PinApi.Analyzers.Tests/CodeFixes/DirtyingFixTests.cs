@@ -102,21 +102,7 @@ public class DirtyingFixTests
         }
         """, PinFixKeys.DirtyOnRelease, Diagnostic("PIN0101"));
 
-    [Fact]
-    public Task Pin0101PutsSetPageDirtyLockBeforeAPerPageRelease() => PinCodeFixTest<DirtyingCodeFixProvider>.VerifyAsync("""
-        static class ProcessVm
-        {
-            static void Write(AddressSpace mm, ulong addr, byte value)
-            {
-                var pages = new Page[4];
-                var n = Gup.PinUserPagesFast(mm, addr, 4, GupFlags.Write, pages);
-                for (var i = 0; i < n; i++)
-                    pages[i].Data[0] = value;
-                for (var i = 0; i < n; i++)
-                    {|#0:Gup.UnpinUserPage(pages[i])|};
-            }
-        }
-        """, """
+    internal const string DirtiedPerPage = """
         static class ProcessVm
         {
             static void Write(AddressSpace mm, ulong addr, byte value)
@@ -132,7 +118,44 @@ public class DirtyingFixTests
                 }
             }
         }
-        """, PinFixKeys.DirtyOnRelease, Diagnostic("PIN0101"));
+        """;
+
+    [Fact]
+    public Task Pin0101PutsSetPageDirtyLockBeforeAPerPageRelease() => PinCodeFixTest<DirtyingCodeFixProvider>.VerifyAsync("""
+        static class ProcessVm
+        {
+            static void Write(AddressSpace mm, ulong addr, byte value)
+            {
+                var pages = new Page[4];
+                var n = Gup.PinUserPagesFast(mm, addr, 4, GupFlags.Write, pages);
+                for (var i = 0; i < n; i++)
+                    pages[i].Data[0] = value;
+                for (var i = 0; i < n; i++)
+                    {|#0:Gup.UnpinUserPage(pages[i])|};
+            }
+        }
+        """, DirtiedPerPage, PinFixKeys.DirtyOnRelease, Diagnostic("PIN0101"));
+
+    internal const string DirtiedUnderThePageLock = """
+        static class Goldfish
+        {
+            static void Release(AddressSpace mm, ulong addr)
+            {
+                var pages = new Page[2];
+                var n = Gup.PinUserPagesFast(mm, addr, 2, GupFlags.Write, pages);
+                if (n != 2)
+                {
+                    if (n > 0)
+                        Gup.UnpinUserPages(pages.AsSpan(0, n));
+                    return;
+                }
+
+                Gup.SetPageDirtyLock(pages[0]); // release_user_pages()
+                Gup.SetPageDirtyLock(pages[1]);
+                Gup.UnpinUserPages(pages);
+            }
+        }
+        """;
 
     [Fact]
     public Task Pin0102RenamesToSetPageDirtyLockEverywhere() => PinCodeFixTest<DirtyingCodeFixProvider>.VerifyAsync("""
@@ -154,24 +177,5 @@ public class DirtyingFixTests
                 Gup.UnpinUserPages(pages);
             }
         }
-        """, """
-        static class Goldfish
-        {
-            static void Release(AddressSpace mm, ulong addr)
-            {
-                var pages = new Page[2];
-                var n = Gup.PinUserPagesFast(mm, addr, 2, GupFlags.Write, pages);
-                if (n != 2)
-                {
-                    if (n > 0)
-                        Gup.UnpinUserPages(pages.AsSpan(0, n));
-                    return;
-                }
-
-                Gup.SetPageDirtyLock(pages[0]); // release_user_pages()
-                Gup.SetPageDirtyLock(pages[1]);
-                Gup.UnpinUserPages(pages);
-            }
-        }
-        """, PinFixKeys.UseSetPageDirtyLock, Diagnostic("PIN0102", 0), Diagnostic("PIN0102", 1));
+        """, DirtiedUnderThePageLock, PinFixKeys.UseSetPageDirtyLock, Diagnostic("PIN0102", 0), Diagnostic("PIN0102", 1));
 }

@@ -62,6 +62,20 @@ public class FlagsFixTests
         }
     }
 
+    internal const string ConditionalFlagsWithWrite = """
+        static class Umem
+        {
+            static void Release(AddressSpace mm, ulong addr, bool force)
+            {
+                var pages = new Page[2];
+                var n = Gup.PinUserPages(mm, addr, 2, (force ? GupFlags.Force : GupFlags.None) | GupFlags.Write, pages);
+                if (n <= 0)
+                    return;
+                Gup.UnpinUserPagesDirtyLock(pages.AsSpan(0, (int)n), true);
+            }
+        }
+        """;
+
     [Fact]
     public Task Pin0103AddsWriteToAConditionalFlagsExpression() => PinCodeFixTest<FlagsCodeFixProvider>.VerifyAsync("""
         static class Umem
@@ -75,19 +89,29 @@ public class FlagsFixTests
                 {|#0:Gup.UnpinUserPagesDirtyLock(pages.AsSpan(0, (int)n), true)|};
             }
         }
-        """, """
-        static class Umem
+        """, ConditionalFlagsWithWrite, PinFixKeys.AddWriteFlag, Diagnostic("PIN0103"));
+
+    internal const string KeptWithLongterm = """
+        class Vfio
         {
-            static void Release(AddressSpace mm, ulong addr, bool force)
+            private Page[]? kept;
+
+            public long Map(AddressSpace mm, ulong vaddr)
             {
-                var pages = new Page[2];
-                var n = Gup.PinUserPages(mm, addr, 2, (force ? GupFlags.Force : GupFlags.None) | GupFlags.Write, pages);
-                if (n <= 0)
-                    return;
-                Gup.UnpinUserPagesDirtyLock(pages.AsSpan(0, (int)n), true);
+                var page = new Page[1];
+                var ret = Gup.PinUserPagesFast(mm, vaddr, 1, GupFlags.Write | GupFlags.Longterm, page);
+                if (ret == 1)
+                    kept = page;
+                return ret;
+            }
+
+            public void Unmap()
+            {
+                if (kept is not null)
+                    Gup.UnpinUserPagesDirtyLock(kept, true);
             }
         }
-        """, PinFixKeys.AddWriteFlag, Diagnostic("PIN0103"));
+        """;
 
     [Fact]
     public Task Pin0206AddsLongtermWherePagesAreKept() => PinCodeFixTest<FlagsCodeFixProvider>.VerifyAsync("""
@@ -110,27 +134,20 @@ public class FlagsFixTests
                     Gup.UnpinUserPagesDirtyLock(kept, true);
             }
         }
-        """, """
-        class Vfio
+        """, KeptWithLongterm, PinFixKeys.AddLongtermFlag, Diagnostic("PIN0206"));
+
+    internal const string ShortTermPin = """
+        static class Probe
         {
-            private Page[]? kept;
-
-            public long Map(AddressSpace mm, ulong vaddr)
+            static void Run(AddressSpace mm, ulong addr)
             {
-                var page = new Page[1];
-                var ret = Gup.PinUserPagesFast(mm, vaddr, 1, GupFlags.Write | GupFlags.Longterm, page);
-                if (ret == 1)
-                    kept = page;
-                return ret;
-            }
-
-            public void Unmap()
-            {
-                if (kept is not null)
-                    Gup.UnpinUserPagesDirtyLock(kept, true);
+                var pages = new Page[1];
+                if (Gup.PinUserPagesFast(mm, addr, 1, GupFlags.Write, pages) != 1)
+                    return;
+                Gup.UnpinUserPage(pages[0]);
             }
         }
-        """, PinFixKeys.AddLongtermFlag, Diagnostic("PIN0206"));
+        """;
 
     [Fact]
     public Task Pin0204RemovesLongtermAndKeepsTheOtherFlags() => PinCodeFixTest<FlagsCodeFixProvider>.VerifyAsync("""
@@ -144,18 +161,18 @@ public class FlagsFixTests
                 Gup.UnpinUserPage(pages[0]);
             }
         }
-        """, """
-        static class Probe
+        """, ShortTermPin, PinFixKeys.RemoveLongtermFlag, new Microsoft.CodeAnalysis.Testing.DiagnosticResult("PIN0204", Microsoft.CodeAnalysis.DiagnosticSeverity.Info).WithLocation(0).WithOptions(Microsoft.CodeAnalysis.Testing.DiagnosticOptions.IgnoreAdditionalLocations));
+
+    internal const string CallersWithoutInternalFlags = """
+        static class Callers
         {
-            static void Run(AddressSpace mm, ulong addr)
-            {
-                var pages = new Page[1];
-                if (Gup.PinUserPagesFast(mm, addr, 1, GupFlags.Write, pages) != 1)
-                    return;
-                Gup.UnpinUserPage(pages[0]);
-            }
+            static long A(AddressSpace mm, ulong addr, Page[] pages) =>
+                Gup.PinUserPagesUnlocked(mm, addr, pages.Length, GupFlags.Write, pages);
+
+            static long B(AddressSpace mm, ulong addr, Page[] pages) =>
+                Gup.GetUserPagesUnlocked(mm, addr, pages.Length, GupFlags.None, pages);
         }
-        """, PinFixKeys.RemoveLongtermFlag, new Microsoft.CodeAnalysis.Testing.DiagnosticResult("PIN0204", Microsoft.CodeAnalysis.DiagnosticSeverity.Info).WithLocation(0).WithOptions(Microsoft.CodeAnalysis.Testing.DiagnosticOptions.IgnoreAdditionalLocations));
+        """;
 
     [Fact]
     public Task Pin0203RemovesInternalFlagsInEveryDocument() => PinCodeFixTest<FlagsCodeFixProvider>.VerifyAsync("""
@@ -167,16 +184,22 @@ public class FlagsFixTests
             static long B(AddressSpace mm, ulong addr, Page[] pages) =>
                 Gup.GetUserPagesUnlocked(mm, addr, pages.Length, {|#1:GupFlags.Touch|}, pages);
         }
-        """, """
-        static class Callers
-        {
-            static long A(AddressSpace mm, ulong addr, Page[] pages) =>
-                Gup.PinUserPagesUnlocked(mm, addr, pages.Length, GupFlags.Write, pages);
+        """, CallersWithoutInternalFlags, PinFixKeys.RemoveInternalFlags, Diagnostic("PIN0203", 0), Diagnostic("PIN0203", 1));
 
-            static long B(AddressSpace mm, ulong addr, Page[] pages) =>
-                Gup.GetUserPagesUnlocked(mm, addr, pages.Length, GupFlags.None, pages);
+    internal const string RemoteWithoutLocked = """
+        static class ProcessVm
+        {
+            static long Pin(AddressSpace mm, ulong addr, Page[] pages)
+            {
+                var locked = true;
+                var lockHandle = mm.MmapReadLock();
+                var n = Gup.PinUserPagesRemote(mm, addr, pages.Length, GupFlags.Longterm, pages);
+                if (locked)
+                    lockHandle.Dispose();
+                return n;
+            }
         }
-        """, PinFixKeys.RemoveInternalFlags, Diagnostic("PIN0203", 0), Diagnostic("PIN0203", 1));
+        """;
 
     [Fact]
     public Task Pin0202DropsLockedAndKeepsTheCallersUnlock() => PinCodeFixTest<FlagsCodeFixProvider>.VerifyAsync("""
@@ -192,18 +215,5 @@ public class FlagsFixTests
                 return n;
             }
         }
-        """, """
-        static class ProcessVm
-        {
-            static long Pin(AddressSpace mm, ulong addr, Page[] pages)
-            {
-                var locked = true;
-                var lockHandle = mm.MmapReadLock();
-                var n = Gup.PinUserPagesRemote(mm, addr, pages.Length, GupFlags.Longterm, pages);
-                if (locked)
-                    lockHandle.Dispose();
-                return n;
-            }
-        }
-        """, PinFixKeys.DropLocked, Diagnostic("PIN0202"));
+        """, RemoteWithoutLocked, PinFixKeys.DropLocked, Diagnostic("PIN0202"));
 }

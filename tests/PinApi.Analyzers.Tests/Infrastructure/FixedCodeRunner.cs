@@ -12,6 +12,28 @@ internal static class FixedCodeRunner
 {
     public static object? Run(string source, string type, string method, params object[] arguments)
     {
+        object? result = null;
+        WithAssembly(source, assembly => result = Invoke(assembly.GetType(type, throwOnError: true)!, null, method, arguments));
+        return result;
+    }
+
+    /// <summary>Calls <paramref name="method"/> on <paramref name="instance"/> (null for a static method), unwrapping its exception.</summary>
+    public static object? Invoke(Type type, object? instance, string method, params object[] arguments)
+    {
+        var target = type.GetMethod(method, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.Instance)!;
+        try
+        {
+            return target.Invoke(instance, arguments);
+        }
+        catch (TargetInvocationException exception) when (exception.InnerException is not null)
+        {
+            throw exception.InnerException;
+        }
+    }
+
+    /// <summary>Compiles <paramref name="source"/> and hands its loaded assembly to <paramref name="body"/>, then unloads it.</summary>
+    public static void WithAssembly(string source, Action<Assembly> body)
+    {
         var compilation = CompilationFactory.Create(TestEnvironment.Usings + source);
         using var image = new MemoryStream();
         var emitted = compilation.Emit(image);
@@ -20,16 +42,7 @@ internal static class FixedCodeRunner
         var context = new AssemblyLoadContext("fixed-code", isCollectible: true);
         try
         {
-            var assembly = context.LoadFromStream(image);
-            var target = assembly.GetType(type, throwOnError: true)!.GetMethod(method, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)!;
-            try
-            {
-                return target.Invoke(null, arguments);
-            }
-            catch (TargetInvocationException exception) when (exception.InnerException is not null)
-            {
-                throw exception.InnerException;
-            }
+            body(context.LoadFromStream(image));
         }
         finally
         {
