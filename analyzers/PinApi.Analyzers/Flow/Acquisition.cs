@@ -61,6 +61,9 @@ internal sealed class Acquisition
     /// <summary>Where the pages are first kept beyond the call (a field store, a [TakesOwnership] argument), if anywhere.</summary>
     public SyntaxNode? KeptAt { get; set; }
 
+    /// <summary>True when the pages were handed to a <c>[TakesOwnership]</c> parameter: their releases are the callee's.</summary>
+    public bool HandedToOwner { get; set; }
+
     /// <summary>Release calls that reach this acquisition, with their contracts (filled by the reporting pass).</summary>
     public List<(IInvocationOperation Call, ReleaseContract Contract)> Releases { get; } = new();
 

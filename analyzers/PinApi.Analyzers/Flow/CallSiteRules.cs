@@ -103,11 +103,14 @@ internal sealed class CallSiteRules
         var twin = OwnershipFlow.AcquireTwin(contract, contracts);
         if (flow is null || !flow.TryConversion(call.Syntax, ref properties, locations))
         {
-            // Pages that live in another object are released where this method cannot see: only the acquire is
-            // converted, which is the series' own step for the sites already released with put_user_page*().
-            if (twin is not null && !IsLocalHolder(call, contract))
+            // Pages that live in another object are released where this method cannot see. The GET releases of the
+            // same member in this document are converted with the acquire (videobuf's PutPage(dma.Pages[i])); the
+            // rest are the series' own put_user_page*() placeholders, which PIN0301 renames to the unpin family.
+            if (twin is not null && !IsLocalHolder(call, contract) && MemberOf(contract, call) is { } member &&
+                MemberReleases(call, member) is { } releases)
             {
-                properties = properties.Add(DiagnosticPropertyKeys.AcquireTwin, twin).Add(DiagnosticPropertyKeys.ReleaseTwins, string.Empty);
+                locations.AddRange(releases.Select(r => r.Location));
+                properties = properties.Add(DiagnosticPropertyKeys.AcquireTwin, twin).Add(DiagnosticPropertyKeys.ReleaseTwins, string.Join(";", releases.Select(r => r.Twin)));
             }
         }
 
@@ -117,6 +120,99 @@ internal sealed class CallSiteRules
     /// <summary>A local or parameter buffer the flow could not track (captured by a lambda): converting its acquire alone could break its releases.</summary>
     private bool IsLocalHolder(IInvocationOperation call, AcquireContract contract) =>
         contract.Pages is { } pages && resolver.Resolve(OwnershipFlow.Argument(call, pages)?.Value)?.Holder is ILocalSymbol or IParameterSymbol;
+
+    /// <summary>The field or property of another object the acquire writes into (through span views such as AsSpan or a range).</summary>
+    private ISymbol? MemberOf(AcquireContract contract, IInvocationOperation call)
+    {
+        var current = contract.Pages is { } pages ? OwnershipFlow.Argument(call, pages)?.Value : null;
+        for (var depth = 0; current is not null && depth < 8; depth++)
+        {
+            current = resolver.Unwrap(current);
+            switch (current)
+            {
+                case IFieldReferenceOperation field:
+                    return field.Field;
+                case IPropertyReferenceOperation { Property.IsIndexer: false } property:
+                    return property.Property;
+                case IInvocationOperation { Instance: { } instance } view when PageResolver.IsBcl(view.TargetMethod):
+                    current = instance;
+                    break;
+                case IInvocationOperation { Instance: null, Arguments.Length: > 0 } extension when PageResolver.IsBcl(extension.TargetMethod):
+                    current = extension.Arguments[0].Value;
+                    break;
+                case IImplicitIndexerReferenceOperation indexer:
+                    current = indexer.Instance;
+                    break;
+                case IArrayElementReferenceOperation element:
+                    current = element.ArrayReference;
+                    break;
+                default:
+                    return null;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Every GET release in the acquire's document whose pages come from <paramref name="member"/> (directly, or
+    /// through a local initialized from it), with its unpin twin; null when one of them has no twin.
+    /// </summary>
+    private List<(Location Location, string Twin)>? MemberReleases(IInvocationOperation call, ISymbol member)
+    {
+        var model = call.SemanticModel;
+        if (model is null)
+        {
+            return null;
+        }
+
+        var releases = new List<(Location, string)>();
+        foreach (var node in call.Syntax.SyntaxTree.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax>())
+        {
+            if (model.GetOperation(node) is not IInvocationOperation release ||
+                contracts.GetRelease(release.TargetMethod) is not { Kind: PageRefKind.Get, Pages: { } pages } contract ||
+                OwnershipFlow.Argument(release, pages)?.Value is not { } argument || !Mentions(argument, member, model, 0))
+            {
+                continue;
+            }
+
+            if (OwnershipFlow.ReleaseTwin(contract, contracts) is not { } twin)
+            {
+                return null;
+            }
+
+            releases.Add((release.Syntax.GetLocation(), twin));
+        }
+
+        return releases;
+    }
+
+    private static bool Mentions(IOperation operation, ISymbol member, SemanticModel model, int depth)
+    {
+        foreach (var node in operation.DescendantsAndSelf())
+        {
+            switch (node)
+            {
+                case IFieldReferenceOperation field when SymbolEqualityComparer.Default.Equals(field.Field, member):
+                case IPropertyReferenceOperation property when SymbolEqualityComparer.Default.Equals(property.Property, member):
+                    return true;
+                case ILocalReferenceOperation local when depth < 2:
+                    // var page = mem.Hpages[i]; ... PutPage(page)
+                    foreach (var reference in local.Local.DeclaringSyntaxReferences)
+                    {
+                        if (reference.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Initializer.Value: { } initializer } &&
+                            model.GetOperation(initializer) is { } value && Mentions(value, member, model, depth + 1))
+                        {
+                            return true;
+                        }
+                    }
+
+                    break;
+            }
+        }
+
+        return false;
+    }
 
     private bool IsRemote(AcquireContract contract) =>
         contract.Method.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, contracts.AcquiresAttribute) &&

@@ -169,7 +169,9 @@ internal sealed partial class OwnershipFlow
     /// </summary>
     private string? AddConversion(Acquisition acquisition, ref ImmutableDictionary<string, string?> properties, List<Location> locations)
     {
-        if (acquisition.Kind != PageRefKind.Get || AcquireTwin(acquisition.Contract) is not { } acquireTwin)
+        // Pages a [TakesOwnership] callee took are released where this method cannot see (vfio's pfn → put_pfn):
+        // converting the acquire without those releases would unpin nothing and put a pin.
+        if (acquisition.Kind != PageRefKind.Get || acquisition.HandedToOwner || AcquireTwin(acquisition.Contract) is not { } acquireTwin)
         {
             return null;
         }

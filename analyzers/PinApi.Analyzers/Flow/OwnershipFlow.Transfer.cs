@@ -14,6 +14,9 @@ internal sealed partial class OwnershipFlow
     private readonly List<(Acquisition Acquisition, IInvocationOperation Release, ReleaseContract Contract)> mismatches = new();
     private readonly List<(Acquisition Acquisition, IOperation Site, PageUse Use)> needsPin = new();
 
+    /// <summary>Set by <see cref="IsKept"/> when the pages went to a [TakesOwnership] parameter.</summary>
+    private bool handedToOwner;
+
     private void Visit(IOperation operation, FlowState state)
     {
         if (operation is IFlowAnonymousFunctionOperation)
@@ -389,12 +392,14 @@ internal sealed partial class OwnershipFlow
         }
 
         var kept = recording && IsKept(reference, 0);
+        var toOwner = kept && handedToOwner;
         foreach (var acquisition in byHolder[target.Value.Holder])
         {
             var mask = state.Masks[acquisition.Index];
             if ((mask & RefState.Live) != 0)
             {
                 state.Masks[acquisition.Index] = (mask & ~RefState.Live) | RefState.Escaped;
+                acquisition.HandedToOwner |= toOwner;
                 if (kept && acquisition.KeptAt is null)
                 {
                     acquisition.KeptAt = reference.Syntax.AncestorsAndSelf().FirstOrDefault(n => n is Microsoft.CodeAnalysis.CSharp.Syntax.StatementSyntax) ?? reference.Syntax;
@@ -410,6 +415,11 @@ internal sealed partial class OwnershipFlow
     /// </summary>
     private bool IsKept(IOperation reference, int depth)
     {
+        if (depth == 0)
+        {
+            handedToOwner = false;
+        }
+
         var current = reference;
         while (depth++ < 8)
         {
@@ -430,6 +440,7 @@ internal sealed partial class OwnershipFlow
                 case IArgumentOperation { Parameter: { } parameter } argument:
                     if (contracts.HasAttribute(parameter.OriginalDefinition, contracts.TakesOwnershipAttribute))
                     {
+                        handedToOwner = true;
                         return true;
                     }
 

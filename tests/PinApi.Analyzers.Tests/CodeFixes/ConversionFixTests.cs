@@ -218,4 +218,74 @@ public class ConversionFixTests
             }
         }
         """, PinFixKeys.ConvertAcquireToPin, Diagnostic("PIN0201"));
+
+    [Fact]
+    public Task Pin0201InAnotherObjectConvertsTheGetReleasesOfTheSameMember() => PinCodeFixTest<ReleaseFamilyCodeFixProvider>.VerifyAsync("""
+        class VideobufDmabuf
+        {
+            public Page[] Pages = new Page[4];
+        }
+
+        static class VideobufDmaSg
+        {
+            public static long Init(AddressSpace mm, ulong data, VideobufDmabuf dma) =>
+                {|#0:Gup.GetUserPages(mm, data, dma.Pages.Length, GupFlags.Write | GupFlags.Longterm, dma.Pages)|};
+
+            public static void Free(VideobufDmabuf dma, long nrPages)
+            {
+                for (var i = 0; i < nrPages; i++)
+                {
+                    var page = dma.Pages[i];
+                    Gup.SetPageDirtyLock(page);
+                    Gup.PutPage(page);
+                }
+            }
+        }
+        """, """
+        class VideobufDmabuf
+        {
+            public Page[] Pages = new Page[4];
+        }
+
+        static class VideobufDmaSg
+        {
+            public static long Init(AddressSpace mm, ulong data, VideobufDmabuf dma) =>
+                Gup.PinUserPages(mm, data, dma.Pages.Length, GupFlags.Write | GupFlags.Longterm, dma.Pages);
+
+            public static void Free(VideobufDmabuf dma, long nrPages)
+            {
+                for (var i = 0; i < nrPages; i++)
+                {
+                    var page = dma.Pages[i];
+                    Gup.SetPageDirtyLock(page);
+                    Gup.UnpinUserPage(page);
+                }
+            }
+        }
+        """, PinFixKeys.ConvertAcquireToPin, Diagnostic("PIN0201"));
+
+    [Fact]
+    public Task Pin0201OffersNoConversionWhenATakesOwnershipCalleeReleasesThePages()
+    {
+        // vfio's vaddr_get_pfn(): the page travels on as a pfn and put_pfn() releases it with put_page(); converting
+        // the acquire alone would leave that put_page() on a pin.
+        const string source = """
+            static class Vfio
+            {
+                static long PageToPfn([TakesOwnership] Page page) => page.Pfn;
+
+                static long VaddrGetPfn(AddressSpace mm, ulong vaddr, out long pfn)
+                {
+                    pfn = 0;
+                    var page = new Page[1];
+                    var ret = {|#0:Gup.GetUserPagesUnlocked(mm, vaddr, 1, GupFlags.Write | GupFlags.Longterm, page)|};
+                    if (ret == 1)
+                        pfn = PageToPfn(page[0]);
+                    return ret;
+                }
+            }
+            """;
+        return PinCodeFixTest<ReleaseFamilyCodeFixProvider>.VerifyAsync(
+            source, source, PinFixKeys.ConvertAcquireToPin, [Diagnostic("PIN0201")], [Diagnostic("PIN0201")], iterations: 0);
+    }
 }
