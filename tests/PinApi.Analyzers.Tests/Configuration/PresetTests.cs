@@ -1,3 +1,4 @@
+using PinApi.Analyzers.Tests.Infrastructure;
 using System.Reflection;
 using System.Text;
 using Microsoft.CodeAnalysis;
@@ -14,7 +15,7 @@ public class PresetTests
 {
     private const string UpdateVariable = "PINAPI_UPDATE_PRESETS";
 
-    private static readonly string ConfigDirectory = Path.Combine(RepositoryRoot(), "src", "PinApi", "Package", "build", "config");
+    private static readonly string ConfigDirectory = Path.Combine(TestEnvironment.RepositoryRoot(), "src", "PinApi", "Package", "build", "config");
 
     private static readonly string[] AllModes = ["recommended", "strict", "migration", "none"];
 
@@ -44,12 +45,12 @@ public class PresetTests
         foreach (var mode in AllModes)
         {
             var lines = Severities(File.ReadAllText(Path.Combine(ConfigDirectory, $"PinApi.{mode}.globalconfig")));
-            foreach (var descriptor in Descriptors())
+            foreach (var descriptor in TestEnvironment.Descriptors())
             {
                 Assert.True(lines.ContainsKey(descriptor.Id), $"preset {mode} has no line for {descriptor.Id}");
             }
 
-            Assert.All(lines.Keys, id => Assert.Contains(Descriptors(), d => d.Id == id));
+            Assert.All(lines.Keys, id => Assert.Contains(TestEnvironment.Descriptors(), d => d.Id == id));
         }
     }
 
@@ -77,7 +78,7 @@ public class PresetTests
 
         // Below a user's own global config (level 0, or 100 for a file named .globalconfig): theirs wins.
         text.Append("global_level = -1\n");
-        foreach (var descriptor in Descriptors())
+        foreach (var descriptor in TestEnvironment.Descriptors())
         {
             var byDefault = DefaultSeverity(descriptor);
             text.Append($"\n# {descriptor.Id}: {descriptor.Title} ({descriptor.Category}, default {byDefault})\n");
@@ -123,23 +124,4 @@ public class PresetTests
             .ToDictionary(
                 parts => parts[0].Trim()["dotnet_diagnostic.".Length..^".severity".Length],
                 parts => parts[1].Trim());
-
-    private static IEnumerable<DiagnosticDescriptor> Descriptors() =>
-        typeof(PinApi.Analyzers.Descriptors).GetFields(BindingFlags.Public | BindingFlags.Static)
-            .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
-            .Select(f => (DiagnosticDescriptor)f.GetValue(null)!)
-            .OrderBy(d => d.Id, StringComparer.Ordinal);
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "PinApi.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("PinApi.sln not found above " + AppContext.BaseDirectory);
-    }
 }

@@ -8,12 +8,12 @@ namespace PinApi.Analyzers.Tests.Documentation;
 /// <summary>The descriptor table, the doc pages and the README index stay in step: a rule without its page fails here.</summary>
 public class RuleDocumentationTests
 {
-    private static readonly string DocsDirectory = Path.Combine(RepositoryRoot(), "analyzers", "docs");
+    private static readonly string DocsDirectory = Path.Combine(TestEnvironment.RepositoryRoot(), "analyzers", "docs");
 
     public static TheoryData<string> RuleIds()
     {
         var data = new TheoryData<string>();
-        foreach (var descriptor in Descriptors())
+        foreach (var descriptor in TestEnvironment.Descriptors())
         {
             data.Add(descriptor.Id);
         }
@@ -25,7 +25,7 @@ public class RuleDocumentationTests
     [MemberData(nameof(RuleIds))]
     public void EveryRuleHasItsPageAndIndexRow(string id)
     {
-        var descriptor = Descriptors().Single(d => d.Id == id);
+        var descriptor = TestEnvironment.Descriptors().Single(d => d.Id == id);
         Assert.Equal(PinApi.Analyzers.Descriptors.HelpLinkBase + id + ".md", descriptor.HelpLinkUri);
         var page = Path.Combine(DocsDirectory, id + ".md");
         Assert.True(File.Exists(page), $"missing {page}");
@@ -48,25 +48,6 @@ public class RuleDocumentationTests
     public void EveryDescriptorIsSupportedByAnAnalyzer()
     {
         var supported = TestEnvironment.AllAnalyzers.SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id).ToHashSet();
-        Assert.All(Descriptors(), d => Assert.Contains(d.Id, supported));
-    }
-
-    private static IEnumerable<DiagnosticDescriptor> Descriptors() =>
-        typeof(PinApi.Analyzers.Descriptors).GetFields(BindingFlags.Public | BindingFlags.Static)
-            .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
-            .Select(f => (DiagnosticDescriptor)f.GetValue(null)!)
-            .OrderBy(d => d.Id, StringComparer.Ordinal);
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "PinApi.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("PinApi.sln not found above " + AppContext.BaseDirectory);
+        Assert.All(TestEnvironment.Descriptors(), d => Assert.Contains(d.Id, supported));
     }
 }

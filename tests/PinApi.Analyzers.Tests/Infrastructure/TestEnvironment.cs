@@ -23,6 +23,27 @@ internal static class TestEnvironment
         new BufferSizeAnalyzer(),
         new ReplacedApiAnalyzer());
 
+    /// <summary>Every rule of the analyzers assembly, by ID: the table the docs, the presets and the tests are checked against.</summary>
+    public static IEnumerable<DiagnosticDescriptor> Descriptors() =>
+        typeof(Descriptors).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
+            .Select(f => (DiagnosticDescriptor)f.GetValue(null)!)
+            .OrderBy(d => d.Id, StringComparer.Ordinal);
+
+    /// <summary>The repository's root (the folder of PinApi.sln above the test's output folder).</summary>
+    public static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "PinApi.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("PinApi.sln not found above " + AppContext.BaseDirectory);
+    }
+
     /// <summary>The usings every test source starts with.</summary>
     public const string Usings = "using System;\nusing PinApi;\nusing PinApi.Contracts;\n\n";
 }
