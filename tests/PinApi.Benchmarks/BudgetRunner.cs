@@ -4,6 +4,8 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using PinApi.Benchmarks.Analyzers;
+using PinApi.Benchmarks.Migration;
 
 namespace PinApi.Benchmarks;
 
@@ -13,7 +15,39 @@ namespace PinApi.Benchmarks;
 /// </summary>
 public static class BudgetRunner
 {
-    public static IReadOnlyList<BenchmarkGoal> Run(bool quick, TextWriter log)
+    /// <summary>
+    /// The suites, in the order they run: the library's BenchmarkDotNet suites first (their resident-set row must not see
+    /// the gigabytes of compilations the analyzer suite allocates), then the analyzers, then the migration.
+    /// </summary>
+    public static readonly string[] Suites = ["library", "analyzers", "migration"];
+
+    public static IReadOnlyList<BenchmarkGoal> Run(bool quick, TextWriter log) => Run(quick, log, Suites);
+
+    /// <summary>Runs the named <paramref name="suites"/> (see <see cref="Suites"/>) and returns their rows.</summary>
+    public static IReadOnlyList<BenchmarkGoal> Run(bool quick, TextWriter log, IReadOnlyCollection<string> suites)
+    {
+        var goals = new List<BenchmarkGoal>();
+        if (suites.Contains("library"))
+        {
+            goals.AddRange(RunLibrary(quick, log));
+        }
+
+        if (suites.Contains("analyzers"))
+        {
+            log.WriteLine("Running the analyzer benchmarks (kernel-shaped corpus, in process) ...");
+            goals.AddRange(AnalyzerBenchmark.Run(quick, log));
+        }
+
+        if (suites.Contains("migration"))
+        {
+            log.WriteLine("Running the migration benchmark (dotnet format on a generated legacy project) ...");
+            goals.AddRange(MigrationBenchmark.Run(quick, log));
+        }
+
+        return goals;
+    }
+
+    private static List<BenchmarkGoal> RunLibrary(bool quick, TextWriter log)
     {
         // Quick mode: fewer iterations than the default job, but more than ShortRun's 3, whose error bars on these
         // shared machines were wider than the effects measured.
