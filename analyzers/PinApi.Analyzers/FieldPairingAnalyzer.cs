@@ -150,27 +150,14 @@ public sealed class FieldPairingAnalyzer : PinAnalyzerBase
                 return false;
             }
 
-            var twins = new List<string>();
-            var releaseLocations = new List<Location>();
-            foreach (var (_, releaseContract, releaseCall) in fieldReleases)
+            if (ReleaseTwinsInTree(fieldReleases, reported.Syntax.SyntaxTree, contracts) is not { } found)
             {
-                if (releaseContract.Kind != PageRefKind.Get)
-                {
-                    continue;
-                }
-
-                if (releaseCall.Syntax.SyntaxTree != reported.Syntax.SyntaxTree || OwnershipFlow.ReleaseTwin(releaseContract, contracts) is not { } releaseTwin)
-                {
-                    return false;
-                }
-
-                releaseLocations.Add(releaseCall.Syntax.GetLocation());
-                twins.Add(releaseTwin);
+                return false;
             }
 
-            locations.AddRange(releaseLocations);
+            locations.AddRange(found.Select(r => r.Location));
             acquireTwin = twin;
-            releaseTwins = string.Join(";", twins);
+            releaseTwins = string.Join(";", found.Select(r => r.Twin));
             return true;
         }
 

@@ -68,37 +68,17 @@ public sealed class OwnershipFlowAnalyzer : PinAnalyzerBase
                 continue;
             }
 
+            // A graph over the cap, or a fixpoint over its budget, is skipped with PIN0000; the call-site flag rules
+            // need no flow and run either way.
             var graph = context.GetControlFlowGraph(block);
-            if (graph.Blocks.Length > MaxBlocks)
-            {
-                var unpaired = new CallSiteRules(contracts, body, null, context.OwningSymbol, context.ReportDiagnostic);
-                foreach (var acquire in acquires)
-                {
-                    unpaired.Check(acquire);
-                }
-
-                context.ReportDiagnostic(Diagnostic.Create(
-                    Descriptors.PIN0000_MethodTooLarge,
-                    context.OwningSymbol.Locations.FirstOrDefault(),
-                    context.OwningSymbol.Name,
-                    graph.Blocks.Length,
-                    MaxBlocks));
-                continue;
-            }
-
-            var flow = OwnershipFlow.Run(graph, body, contracts, context.Compilation);
+            var flow = graph.Blocks.Length > MaxBlocks ? null : OwnershipFlow.Run(graph, body, contracts, context.Compilation);
             var callSites = new CallSiteRules(contracts, body, flow is { Aborted: false } ? flow : null, context.OwningSymbol, context.ReportDiagnostic);
             foreach (var acquire in acquires)
             {
                 callSites.Check(acquire);
             }
 
-            if (flow is null)
-            {
-                continue;
-            }
-
-            if (flow.Aborted)
+            if (graph.Blocks.Length > MaxBlocks || flow is { Aborted: true })
             {
                 context.ReportDiagnostic(Diagnostic.Create(
                     Descriptors.PIN0000_MethodTooLarge,
@@ -106,6 +86,11 @@ public sealed class OwnershipFlowAnalyzer : PinAnalyzerBase
                     context.OwningSymbol.Name,
                     graph.Blocks.Length,
                     MaxBlocks));
+                continue;
+            }
+
+            if (flow is null)
+            {
                 continue;
             }
 
