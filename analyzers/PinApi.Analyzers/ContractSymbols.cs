@@ -95,7 +95,9 @@ internal sealed class ContractSymbols
             Parameter(method, Named(data, "Pages", "pages")),
             Parameter(method, Named(data, "Count", "nrPages")),
             Parameter(method, Named(data, "Flags", "flags")),
-            Named(data, "Twin", null));
+            Named(data, "Twin", null),
+            NamedFlag(data, "Fast"),
+            NamedFlag(data, "Remote"));
     }
 
     private ReleaseContract? ReadRelease(IMethodSymbol method)
@@ -177,6 +179,9 @@ internal sealed class ContractSymbols
 
         return fallback;
     }
+
+    private static bool NamedFlag(AttributeData data, string name) =>
+        data.NamedArguments.Any(argument => argument.Key == name && argument.Value.Value is true);
 
     private static IParameterSymbol? Parameter(IMethodSymbol method, string? name) =>
         name is null ? null : method.Parameters.FirstOrDefault(p => p.Name == name);

@@ -64,8 +64,7 @@ internal sealed class CallSiteRules
         }
 
         var refused = flags.Mentioned & ~info.Internal & ~info.AcceptedByFast;
-        if (contract.Method.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, contracts.AcquiresAttribute) &&
-                                                      a.NamedArguments.Any(n => n.Key == "Fast" && n.Value.Value is true)) && refused != 0)
+        if (contract.Fast && refused != 0)
         {
             report(Diagnostic.Create(
                 Descriptors.PIN0207_FlagRejectedByFast,
@@ -76,7 +75,7 @@ internal sealed class CallSiteRules
         }
 
         var longterm = info.Longterm != 0 && (flags.Mentioned & info.Longterm) != 0;
-        if (longterm && IsRemote(contract) && call.Arguments.FirstOrDefault(a => a.Parameter is { RefKind: RefKind.Ref, Type.SpecialType: SpecialType.System_Boolean }) is { IsImplicit: false } locked)
+        if (longterm && contract.Remote && call.Arguments.FirstOrDefault(a => a.Parameter is { RefKind: RefKind.Ref, Type.SpecialType: SpecialType.System_Boolean }) is { IsImplicit: false } locked)
         {
             var properties = ImmutableDictionary<string, string?>.Empty;
             var lockedLocations = new List<Location> { call.Syntax.GetLocation(), locked.Syntax.GetLocation() };
@@ -213,10 +212,6 @@ internal sealed class CallSiteRules
 
         return false;
     }
-
-    private bool IsRemote(AcquireContract contract) =>
-        contract.Method.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, contracts.AcquiresAttribute) &&
-                                                  a.NamedArguments.Any(n => n.Key == "Remote" && n.Value.Value is true));
 
     private static bool HasOverloadWithout(IMethodSymbol method, IParameterSymbol dropped)
     {

@@ -85,8 +85,7 @@ internal sealed partial class OwnershipFlow
     }
 
     /// <summary>A method carrying <c>[ReplacedBy]</c> is never proposed: PIN0301 would rename it at once.</summary>
-    private static bool IsReplaced(IMethodSymbol method) =>
-        method.GetAttributes().Any(a => a.AttributeClass is { Name: "ReplacedByAttribute" } type && type.ContainingNamespace?.ToDisplayString() == "PinApi.Contracts");
+    private static bool IsReplaced(IMethodSymbol method) => HasContractAttribute(method, "ReplacedByAttribute");
 
     /// <summary>A <c>[DirtiesPageLocked]</c> method of the release's type taking the released page's type.</summary>
     private string? DirtyBefore(ReleaseContract contract)
